@@ -1,0 +1,50 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { authRoutes } from './auth/routes.js';
+import type { Context } from './context.js';
+import { registerAuthentication } from './http/authenticate.js';
+import { registerCommonSchemas } from './http/common-schemas.js';
+import { frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { registerJsonBody } from './http/json-body.js';
+import { registerOpenApi } from './http/openapi.js';
+import { registerRateLimit } from './http/rate-limit.js';
+import { validatorCompiler } from './http/validation.js';
+import { applicationRoutes } from './resources/applications/routes.js';
+import { integrationRoutes } from './resources/integrations/routes.js';
+import { tokenRoutes } from './resources/tokens/routes.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  /** A pino logger; requests are not logged when absent (tests). */
+  readonly logger?: FastifyBaseLogger;
+}
+
+/** Builds the HTTP app on a context. It never listens: that is the server's job. */
+export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = ctx;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    frameworkErrors,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  registerErrorHandling(app);
+  registerJsonBody(app);
+  registerCommonSchemas(app);
+  await registerOpenApi(app, VERSION);
+  registerAuthentication(app, ctx.auth);
+  await registerRateLimit(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindow });
+
+  app.get('/health', { schema: { hide: true } }, async () => {
+    await ctx.store.ping();
+    return { status: 'ok', store: ctx.store.kind, version: VERSION };
+  });
+  authRoutes(app, ctx.auth, { max: config.loginRateLimit });
+  applicationRoutes(app, ctx.applications);
+  tokenRoutes(app, ctx.tokens);
+  integrationRoutes(app, ctx.integrations);
+  return app;
+}

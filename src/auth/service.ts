@@ -1,0 +1,121 @@
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
+import type { DomainEvents } from '../events.js';
+import { Lru } from '../lib/lru.js';
+import { burnPasswordCheck, verifyPassword } from '../security/passwords.js';
+import type { TokenCodec } from '../security/tokens.js';
+import type { Store, TokenRow } from '../store/store.js';
+import type { Principal } from './principal.js';
+
+/** How long a cached token or ownership answer may be trusted before the store is asked again (other nodes may have changed it). */
+const CACHE_TTL_MS = 5_000;
+
+interface Cached<T> {
+  readonly value: T;
+  readonly at: number;
+}
+
+export interface AuthServiceOptions {
+  readonly userTokenTtlSeconds: number;
+  readonly now?: () => number;
+}
+
+/**
+ * Logs users in and turns bearer tokens into principals. Token signatures are
+ * checked by the codec; whether a token still holds (active, not deleted, not
+ * expired, user still there) is checked against the store, cached briefly and
+ * invalidated at once when this node changes a token or application.
+ */
+export class AuthService {
+  private readonly tokens = new Lru<string, Cached<TokenRow | null>>(50_000);
+  private readonly users = new Lru<string, Cached<boolean>>(10_000);
+  private readonly owners = new Lru<string, Cached<string | null>>(50_000);
+  private readonly now: () => number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly codec: TokenCodec,
+    events: DomainEvents,
+    private readonly options: AuthServiceOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+    events.on('tokenChanged', ({ id }) => this.tokens.delete(id));
+    events.on('applicationDeleted', ({ id }) => {
+      this.owners.delete(id);
+      this.tokens.deleteWhere((cached) => cached.value?.applicationId === id);
+    });
+  }
+
+  async login(email: string, password: string, scopes: readonly string[] | undefined, ttlSeconds: number | undefined): Promise<{ userId: string; token: string }> {
+    const user = await this.store.users.findByEmail(email);
+    if (!user) {
+      await burnPasswordCheck(password);
+      throw new UnauthorizedError('Invalid email or password');
+    }
+    if (!(await verifyPassword(password, user.passwordHash))) throw new UnauthorizedError('Invalid email or password');
+    const ttl = ttlSeconds && ttlSeconds > 0 ? ttlSeconds : this.options.userTokenTtlSeconds;
+    const token = this.codec.sign({ typ: 'user', sub: user.id, scope: scopes ?? ['all.User'] }, new Date(this.now() + ttl * 1000));
+    return { userId: user.id, token };
+  }
+
+  /** Signs the token string of a newly created application API token. */
+  signApplicationToken(row: TokenRow): string {
+    return this.codec.sign(
+      { typ: 'application', sub: row.id, app: row.applicationId, scope: row.scope },
+      row.expirationDate ? new Date(row.expirationDate) : null,
+    );
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (!authorization) throw new UnauthorizedError('An Authorization header with a Bearer token is required');
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>"');
+    const claims = this.codec.verify(match[1]!);
+    if (claims === 'expired') throw new UnauthorizedError('The token has expired');
+    if (claims === 'invalid') throw new UnauthorizedError('The token is invalid');
+
+    if (claims.typ === 'user') {
+      if (!(await this.userExists(claims.sub))) throw new UnauthorizedError('The token belongs to a user that no longer exists');
+      return { kind: 'user', userId: claims.sub, scopes: claims.scope };
+    }
+    const row = await this.tokenRow(claims.sub);
+    if (!row || row.applicationId !== claims.app) throw new UnauthorizedError('The token has been deleted');
+    if (row.status !== 'active') throw new UnauthorizedError('The token is inactive');
+    if (row.expirationDate && Date.parse(row.expirationDate) <= this.now()) throw new UnauthorizedError('The token has expired');
+    return { kind: 'application', applicationId: row.applicationId, tokenId: row.id, scopes: row.scope };
+  }
+
+  /**
+   * May this principal act on this application? Application tokens reach only
+   * their own (403 elsewhere); users reach the applications they own (others,
+   * like missing ones, are 404 so their existence is not revealed).
+   */
+  async checkApplicationAccess(principal: Principal, applicationId: string): Promise<void> {
+    if (principal.kind === 'application') {
+      if (principal.applicationId !== applicationId) throw new ForbiddenError('This token does not have access to that application');
+      return;
+    }
+    const owner = await this.ownerOf(applicationId);
+    if (owner !== principal.userId) throw new NotFoundError('Application was not found');
+  }
+
+  private async cached<T>(cache: Lru<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+    const hit = cache.get(key);
+    const now = this.now();
+    if (hit && now - hit.at < CACHE_TTL_MS) return hit.value;
+    const value = await load();
+    cache.set(key, { value, at: now });
+    return value;
+  }
+
+  private userExists(id: string): Promise<boolean> {
+    return this.cached(this.users, id, async () => (await this.store.users.findById(id)) !== undefined);
+  }
+
+  private tokenRow(id: string): Promise<TokenRow | null> {
+    return this.cached(this.tokens, id, async () => (await this.store.tokens.findById(id)) ?? null);
+  }
+
+  private ownerOf(applicationId: string): Promise<string | null> {
+    return this.cached(this.owners, applicationId, async () => (await this.store.applications.findById(applicationId))?.ownerId ?? null);
+  }
+}

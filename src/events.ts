@@ -1,0 +1,22 @@
+import { EventEmitter } from 'node:events';
+import type { IntegrationSpec } from './resources/integrations/spec.js';
+
+/**
+ * Changes the services announce after they are stored. The runtime and the
+ * auth cache listen; the services never know who is listening.
+ */
+export interface DomainEventMap {
+  integrationCreated: [integration: IntegrationSpec];
+  integrationUpdated: [before: IntegrationSpec, after: IntegrationSpec];
+  integrationDeleted: [integration: { id: string; applicationId: string }];
+  applicationDeleted: [application: { id: string; integrationIds: readonly string[] }];
+  tokenChanged: [token: { id: string; applicationId: string }];
+}
+
+export class DomainEvents extends EventEmitter<DomainEventMap> {
+  constructor() {
+    super({ captureRejections: false });
+    // Every stream and the runtime subscribe; the default limit of 10 would warn.
+    this.setMaxListeners(0);
+  }
+}

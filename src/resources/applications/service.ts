@@ -1,0 +1,69 @@
+import { NotFoundError } from '../../errors.js';
+import type { DomainEvents } from '../../events.js';
+import { newId } from '../../lib/ids.js';
+import type { ApplicationRow, ApplicationSortField, ListQuery, Page, Store } from '../../store/store.js';
+import { ATTRIBUTE_NAMES, type ApplicationInput } from './schemas.js';
+import type { Summary } from './mapping.js';
+
+function pickAttributes(input: ApplicationInput, into: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...into };
+  for (const name of ATTRIBUTE_NAMES) if (input[name] !== undefined) out[name] = input[name];
+  return out;
+}
+
+export class ApplicationService {
+  constructor(
+    private readonly store: Store,
+    private readonly events: DomainEvents,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async create(ownerId: string, input: ApplicationInput): Promise<ApplicationRow> {
+    const at = this.now();
+    const row: ApplicationRow = {
+      id: newId(at.getTime()),
+      ownerId,
+      name: input.name!,
+      description: input.description ?? null,
+      attributes: pickAttributes(input, {}),
+      creationDate: at.toISOString(),
+      lastUpdated: at.toISOString(),
+    };
+    await this.store.applications.insert(row);
+    return row;
+  }
+
+  async get(id: string): Promise<ApplicationRow> {
+    const row = await this.store.applications.findById(id);
+    if (!row) throw new NotFoundError('Application was not found');
+    return row;
+  }
+
+  list(ownerId: string, query: ListQuery<ApplicationSortField>): Promise<Page<ApplicationRow>> {
+    return this.store.applications.list(ownerId, query);
+  }
+
+  async summaries(ids: readonly string[]): Promise<Map<string, Summary>> {
+    return this.store.applications.countChildren(ids);
+  }
+
+  async update(id: string, input: ApplicationInput): Promise<ApplicationRow> {
+    const current = await this.get(id);
+    const row: ApplicationRow = {
+      ...current,
+      name: input.name ?? current.name,
+      description: input.description ?? current.description,
+      attributes: pickAttributes(input, current.attributes),
+      lastUpdated: this.now().toISOString(),
+    };
+    if (!(await this.store.applications.update(row))) throw new NotFoundError('Application was not found');
+    return row;
+  }
+
+  /** Deletes the application with its tokens and integrations; listeners close their connections. */
+  async delete(id: string): Promise<void> {
+    const integrationIds = await this.store.applications.delete(id);
+    if (!integrationIds) throw new NotFoundError('Application was not found');
+    this.events.emit('applicationDeleted', { id, integrationIds });
+  }
+}

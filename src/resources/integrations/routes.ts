@@ -1,0 +1,96 @@
+import type { FastifyInstance } from 'fastify';
+import { errorResponses } from '../../http/common-schemas.js';
+import { links, paths } from '../../http/links.js';
+import { collectionQuery, commonQuery, echoQuery, paramsSchema, toListQuery, type CollectionQuery, type CommonQuery } from '../../http/query.js';
+import { SCOPES } from '../../security/scopes.js';
+import type { IntegrationSortField } from '../../store/store.js';
+import { toIntegration } from './mapping.js';
+import { integration, integrationPatch, integrationPost, integrations, type IntegrationInput } from './schemas.js';
+import type { IntegrationService } from './service.js';
+
+const tags = ['Integrations'];
+const listQuery = collectionQuery(['name', 'id', 'creationDate', 'integrationType', 'lastUpdated'], 'name', ['name', 'integrationType']);
+const collectionParams = paramsSchema('applicationId');
+const itemParams = paramsSchema('applicationId', 'integrationId');
+
+type ItemParams = { applicationId: string; integrationId: string };
+
+export function integrationRoutes(app: FastifyInstance, service: IntegrationService): void {
+  app.addSchema(integration);
+  app.addSchema(integrations);
+
+  app.get<{ Params: { applicationId: string }; Querystring: CollectionQuery<IntegrationSortField> }>('/applications/:applicationId/integrations', {
+    config: { scopes: SCOPES.integrations.get },
+    schema: { tags, summary: 'Returns the integrations for an application', params: collectionParams, querystring: listQuery, response: { 200: { $ref: 'integrations#' }, ...errorResponses(404) } },
+    handler: async (request) => {
+      const { applicationId } = request.params;
+      const list = toListQuery(request.query);
+      const page = await service.list(applicationId, list);
+      return {
+        items: page.items.map(({ row, spec }) => toIntegration(row, spec, request.query._links)),
+        count: page.items.length,
+        totalCount: page.totalCount,
+        ...echoQuery(list),
+        applicationId,
+        _type: 'integrations',
+        ...links(request.query._links, { self: paths.integrations(applicationId), application: paths.application(applicationId) }),
+      };
+    },
+  });
+
+  app.post<{ Params: { applicationId: string }; Body: IntegrationInput; Querystring: CommonQuery }>('/applications/:applicationId/integrations', {
+    config: { scopes: SCOPES.integrations.post },
+    schema: {
+      tags,
+      summary: 'Create a new integration for an application',
+      params: collectionParams,
+      querystring: commonQuery,
+      body: integrationPost,
+      response: { 201: { $ref: 'integration#' }, ...errorResponses(404) },
+    },
+    handler: async (request, reply) => {
+      const { row, spec } = await service.create(request.params.applicationId, request.body);
+      return reply.code(201).send(toIntegration(row, spec, request.query._links));
+    },
+  });
+
+  app.get<{ Params: ItemParams; Querystring: CommonQuery }>('/applications/:applicationId/integrations/:integrationId', {
+    config: { scopes: SCOPES.integration.get },
+    schema: { tags, summary: 'Retrieves information on an integration', params: itemParams, querystring: commonQuery, response: { 200: { $ref: 'integration#' }, ...errorResponses(404) } },
+    handler: async (request) => {
+      const { row, spec } = await service.get(request.params.applicationId, request.params.integrationId);
+      return toIntegration(row, spec, request.query._links);
+    },
+  });
+
+  app.patch<{ Params: ItemParams; Body: IntegrationInput; Querystring: CommonQuery }>('/applications/:applicationId/integrations/:integrationId', {
+    config: { scopes: SCOPES.integration.patch },
+    schema: {
+      tags,
+      summary: 'Updates information about an integration; a config object given replaces the stored one whole',
+      params: itemParams,
+      querystring: commonQuery,
+      body: integrationPatch,
+      response: { 200: { $ref: 'integration#' }, ...errorResponses(404) },
+    },
+    handler: async (request) => {
+      const { row, spec } = await service.update(request.params.applicationId, request.params.integrationId, request.body);
+      return toIntegration(row, spec, request.query._links);
+    },
+  });
+
+  app.delete<{ Params: ItemParams }>('/applications/:applicationId/integrations/:integrationId', {
+    config: { scopes: SCOPES.integration.delete },
+    schema: {
+      tags,
+      summary: 'Deletes an integration, closing its connection and streams',
+      params: itemParams,
+      querystring: { type: 'object', properties: { ...commonQuery.properties, includeWorkflows: { type: 'string', description: 'Accepted for compatibility; Tributary has no workflows' } } },
+      response: { 200: { $ref: 'success#' }, ...errorResponses(404) },
+    },
+    handler: async (request) => {
+      await service.delete(request.params.applicationId, request.params.integrationId);
+      return { success: true };
+    },
+  });
+}

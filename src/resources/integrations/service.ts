@@ -1,0 +1,142 @@
+import { NotFoundError, ValidationError } from '../../errors.js';
+import type { DomainEvents } from '../../events.js';
+import { newId } from '../../lib/ids.js';
+import type { Sealer } from '../../security/sealer.js';
+import type { IntegrationRow, IntegrationSortField, ListQuery, Page, Store } from '../../store/store.js';
+import { checkConfig } from './config-checks.js';
+import type { IntegrationInput } from './schemas.js';
+import { mergeConfig, openSecrets, sealSecrets, splitConfig } from './secrets.js';
+import type { IntegrationSpec } from './spec.js';
+import { ALL_CONFIG_KEYS, CONFIG_KEYS, isIntegrationType, type IntegrationType } from './types.js';
+
+export interface Integration {
+  readonly row: IntegrationRow;
+  readonly spec: IntegrationSpec;
+}
+
+/**
+ * Integrations: validation beyond the schema, sealing of secrets, storage,
+ * and an announcement of every change (DomainEvents) for whoever keeps the
+ * live connections. It knows nothing about connectors.
+ */
+export class IntegrationService {
+  constructor(
+    private readonly store: Store,
+    private readonly sealer: Sealer,
+    private readonly events: DomainEvents,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async create(applicationId: string, input: IntegrationInput): Promise<Integration> {
+    const type = input.integrationType!;
+    if (!isIntegrationType(type)) throw new ValidationError(`integrationType ${type} is not supported`);
+    this.refuseOtherConfigs(type, input);
+    const config = input[CONFIG_KEYS[type]] as Record<string, unknown>;
+    const topics = input.topics ?? [];
+    checkConfig(type, config, topics);
+
+    const at = this.now();
+    const id = newId(at.getTime());
+    const { plain, secret } = splitConfig(type, config);
+    const row: IntegrationRow = {
+      id,
+      applicationId,
+      name: input.name!,
+      integrationType: type,
+      enabled: input.enabled ?? true,
+      topics,
+      credentialName: input.credentialName ?? null,
+      config: plain,
+      secrets: sealSecrets(this.sealer, id, secret),
+      status: {},
+      creationDate: at.toISOString(),
+      lastUpdated: at.toISOString(),
+    };
+    await this.store.integrations.insert(row);
+    const spec = this.specOf(row);
+    this.events.emit('integrationCreated', spec);
+    return { row, spec };
+  }
+
+  async get(applicationId: string, id: string): Promise<Integration> {
+    const row = await this.store.integrations.findById(applicationId, id);
+    if (!row) throw new NotFoundError('Integration was not found');
+    return { row, spec: this.specOf(row) };
+  }
+
+  async list(applicationId: string, query: ListQuery<IntegrationSortField>): Promise<Page<Integration>> {
+    const page = await this.store.integrations.list(applicationId, query);
+    return { items: page.items.map((row) => ({ row, spec: this.specOf(row) })), totalCount: page.totalCount };
+  }
+
+  async update(applicationId: string, id: string, input: IntegrationInput): Promise<Integration> {
+    const before = await this.get(applicationId, id);
+    const type = before.spec.integrationType;
+    this.refuseOtherConfigs(type, input);
+    const givenConfig = input[CONFIG_KEYS[type]] as Record<string, unknown> | undefined;
+    const config = givenConfig ?? before.spec.config;
+    const topics = input.topics ?? before.row.topics;
+    if (givenConfig !== undefined || input.topics !== undefined) checkConfig(type, config, topics);
+
+    let { config: plain, secrets } = before.row;
+    if (givenConfig !== undefined) {
+      // A config object given replaces the stored one whole, secrets included.
+      const split = splitConfig(type, givenConfig);
+      plain = split.plain;
+      secrets = sealSecrets(this.sealer, id, split.secret);
+    }
+    const row: IntegrationRow = {
+      ...before.row,
+      name: input.name ?? before.row.name,
+      enabled: input.enabled ?? before.row.enabled,
+      topics,
+      credentialName: input.credentialName === undefined ? before.row.credentialName : input.credentialName,
+      config: plain,
+      secrets,
+      lastUpdated: this.now().toISOString(),
+    };
+    if (!(await this.store.integrations.update(row))) throw new NotFoundError('Integration was not found');
+    // The status may have moved on while we worked; report the stored one.
+    const stored = (await this.store.integrations.findById(applicationId, id)) ?? row;
+    const spec = this.specOf(stored);
+    this.events.emit('integrationUpdated', before.spec, spec);
+    return { row: stored, spec };
+  }
+
+  async delete(applicationId: string, id: string): Promise<void> {
+    if (!(await this.store.integrations.delete(applicationId, id))) throw new NotFoundError('Integration was not found');
+    this.events.emit('integrationDeleted', { id, applicationId });
+  }
+
+  /** Every enabled integration of the given types, secrets opened, in pages. */
+  async *enabledSpecs(types: readonly IntegrationType[], pageSize = 1000): AsyncGenerator<IntegrationSpec> {
+    let after: string | null = null;
+    for (;;) {
+      const rows = await this.store.integrations.listEnabled(types, after, pageSize);
+      for (const row of rows) yield this.specOf(row);
+      if (rows.length < pageSize) return;
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
+  specOf(row: IntegrationRow): IntegrationSpec {
+    const type = row.integrationType as IntegrationType;
+    return {
+      id: row.id,
+      applicationId: row.applicationId,
+      name: row.name,
+      integrationType: type,
+      enabled: row.enabled,
+      topics: row.topics,
+      config: mergeConfig(row.config, openSecrets(this.sealer, row.id, row.secrets)),
+    };
+  }
+
+  private refuseOtherConfigs(type: IntegrationType, input: IntegrationInput): void {
+    for (const key of ALL_CONFIG_KEYS) {
+      if (key !== CONFIG_KEYS[type] && input[key] !== undefined) {
+        throw new ValidationError(`${key} cannot be given for an integration of type ${type} (use ${CONFIG_KEYS[type]})`);
+      }
+    }
+  }
+}

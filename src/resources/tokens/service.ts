@@ -1,0 +1,78 @@
+import type { Principal } from '../../auth/principal.js';
+import type { AuthService } from '../../auth/service.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import type { DomainEvents } from '../../events.js';
+import { newId } from '../../lib/ids.js';
+import type { ListQuery, Page, Store, TokenRow, TokenSortField } from '../../store/store.js';
+import type { TokenInput } from './schemas.js';
+
+const DEFAULT_SCOPE = ['all.Application'];
+
+export class TokenService {
+  constructor(
+    private readonly store: Store,
+    private readonly auth: AuthService,
+    private readonly events: DomainEvents,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** Creates a token; the token string is returned here and never again. */
+  async create(applicationId: string, creator: Principal, input: TokenInput): Promise<{ row: TokenRow; token: string }> {
+    const at = this.now();
+    if (input.expirationDate !== undefined && Date.parse(input.expirationDate) <= at.getTime()) {
+      throw new ValidationError('expirationDate must be in the future');
+    }
+    const scope = input.scope ?? DEFAULT_SCOPE;
+    // A token may only hand out what it holds itself, so a narrow token cannot mint a wider one.
+    if (creator.kind === 'application' && !creator.scopes.includes('all.Application')) {
+      const missing = scope.filter((s) => !creator.scopes.includes(s));
+      if (missing.length > 0) throw new ForbiddenError(`A token cannot grant scopes it does not hold: ${missing.join(', ')}`);
+    }
+    const creatorName = creator.kind === 'user' ? ((await this.store.users.findById(creator.userId))?.email ?? null) : null;
+    const row: TokenRow = {
+      id: newId(at.getTime()),
+      applicationId,
+      name: input.name!,
+      description: input.description ?? null,
+      scope,
+      status: input.status ?? 'active',
+      expirationDate: input.expirationDate !== undefined ? new Date(input.expirationDate).toISOString() : null,
+      creatorId: creator.kind === 'user' ? creator.userId : creator.tokenId,
+      creatorType: creator.kind === 'user' ? 'user' : 'apiToken',
+      creatorName,
+      creationDate: at.toISOString(),
+      lastUpdated: at.toISOString(),
+    };
+    await this.store.tokens.insert(row);
+    return { row, token: this.auth.signApplicationToken(row) };
+  }
+
+  async get(applicationId: string, id: string): Promise<TokenRow> {
+    const row = await this.store.tokens.findById(id);
+    if (!row || row.applicationId !== applicationId) throw new NotFoundError('API token was not found');
+    return row;
+  }
+
+  list(applicationId: string, query: ListQuery<TokenSortField>): Promise<Page<TokenRow>> {
+    return this.store.tokens.list(applicationId, query);
+  }
+
+  async update(applicationId: string, id: string, input: TokenInput): Promise<TokenRow> {
+    const current = await this.get(applicationId, id);
+    const row: TokenRow = {
+      ...current,
+      name: input.name ?? current.name,
+      description: input.description ?? current.description,
+      status: input.status ?? current.status,
+      lastUpdated: this.now().toISOString(),
+    };
+    if (!(await this.store.tokens.update(row))) throw new NotFoundError('API token was not found');
+    this.events.emit('tokenChanged', { id, applicationId });
+    return row;
+  }
+
+  async delete(applicationId: string, id: string): Promise<void> {
+    if (!(await this.store.tokens.delete(applicationId, id))) throw new NotFoundError('API token was not found');
+    this.events.emit('tokenChanged', { id, applicationId });
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Scope lists per endpoint, following Losant's naming. An endpoint accepts a
+ * request when the token holds at least one of the scopes it lists.
+ */
+
+const READ_WIDE = ['all.Application', 'all.Application.read', 'all.Organization', 'all.Organization.read', 'all.User', 'all.User.read'];
+const WRITE_WIDE = ['all.Application', 'all.Organization', 'all.User'];
+
+/** `resource.action` endpoints of an application's child resources. */
+export function scopesFor(resource: string, action: string, access: 'read' | 'write'): readonly string[] {
+  return [...(access === 'read' ? READ_WIDE : WRITE_WIDE), `${resource}.*`, `${resource}.${action}`];
+}
+
+export const SCOPES = {
+  applications: {
+    get: ['all.Organization', 'all.Organization.read', 'all.User', 'all.User.cli', 'all.User.read', 'applications.*', 'applications.get'],
+    post: ['all.Organization', 'all.User', 'applications.*', 'applications.post'],
+  },
+  application: {
+    get: ['all.Application', 'all.Application.cli', 'all.Application.read', 'all.Organization', 'all.Organization.read', 'all.User', 'all.User.cli', 'all.User.read', 'application.*', 'application.get'],
+    patch: ['all.Application', 'all.Application.cli', 'all.Organization', 'all.User', 'all.User.cli', 'application.*', 'application.patch'],
+    delete: scopesFor('application', 'delete', 'write'),
+  },
+  applicationApiTokens: {
+    get: scopesFor('applicationApiTokens', 'get', 'read'),
+    post: scopesFor('applicationApiTokens', 'post', 'write'),
+  },
+  applicationApiToken: {
+    get: scopesFor('applicationApiToken', 'get', 'read'),
+    patch: scopesFor('applicationApiToken', 'patch', 'write'),
+    delete: scopesFor('applicationApiToken', 'delete', 'write'),
+  },
+  integrations: {
+    get: scopesFor('integrations', 'get', 'read'),
+    post: scopesFor('integrations', 'post', 'write'),
+    messageStream: scopesFor('integrations', 'messageStream', 'read'),
+  },
+  integration: {
+    get: scopesFor('integration', 'get', 'read'),
+    patch: scopesFor('integration', 'patch', 'write'),
+    delete: scopesFor('integration', 'delete', 'write'),
+    messageStream: scopesFor('integration', 'messageStream', 'read'),
+    events: scopesFor('integration', 'events', 'read'),
+    publish: scopesFor('integration', 'publish', 'write'),
+  },
+} as const;
+
+export function holdsAny(held: readonly string[], accepted: readonly string[]): boolean {
+  for (const scope of held) if (accepted.includes(scope)) return true;
+  return false;
+}
+
+/**
+ * Scope names an application token may carry: Losant's application-level names
+ * (`all.Application`, `all.Application.read`, `all.Device`, `resource.*`,
+ * `resource.action`). User- and organization-wide scopes are refused, since an
+ * application token must never reach beyond its application.
+ */
+export const APPLICATION_SCOPE_PATTERN = '^(all\\.(Application|Device)(\\.(read|cli|bounded))?|[a-z][A-Za-z]{0,63}\\.(\\*|[a-z][A-Za-z]{0,63}))$';

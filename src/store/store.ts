@@ -1,0 +1,163 @@
+/**
+ * The store: the only way the rest of the system reads or writes data.
+ * One interface, two implementations (SQLite, PostgreSQL) sharing Kysely
+ * repositories; the dialect folders hold what differs between them.
+ * Rows are plain records; the API shapes live with the resources.
+ */
+
+export type SortDirection = 'asc' | 'desc';
+
+export interface ListQuery<Field extends string> {
+  readonly sortField: Field;
+  readonly sortDirection: SortDirection;
+  readonly page: number;
+  readonly perPage: number;
+  readonly filterField?: Field | undefined;
+  /** A glob: `*` is a wildcard, everything else literal; case-insensitive. */
+  readonly filter?: string | undefined;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly totalCount: number;
+}
+
+export interface UserRow {
+  id: string;
+  email: string;
+  passwordHash: string;
+  creationDate: string;
+  lastUpdated: string;
+}
+
+export interface ApplicationRow {
+  id: string;
+  ownerId: string;
+  name: string;
+  description: string | null;
+  /** Other Losant application fields we accept and echo back (endpointSlug, globals, …). */
+  attributes: Record<string, unknown>;
+  creationDate: string;
+  lastUpdated: string;
+}
+
+export type TokenStatus = 'active' | 'inactive';
+
+export interface TokenRow {
+  id: string;
+  applicationId: string;
+  name: string;
+  description: string | null;
+  scope: string[];
+  status: TokenStatus;
+  expirationDate: string | null;
+  creatorId: string;
+  creatorType: 'user' | 'apiToken';
+  creatorName: string | null;
+  creationDate: string;
+  lastUpdated: string;
+}
+
+export interface IntegrationStatus {
+  connectInfo?: { ts: number | null };
+  disconnectInfo?: { ts: number | null; error?: string };
+  lastKeepAlive?: number;
+  nextAttempt?: number;
+}
+
+export interface IntegrationRow {
+  id: string;
+  applicationId: string;
+  name: string;
+  integrationType: string;
+  enabled: boolean;
+  topics: string[];
+  credentialName: string | null;
+  /** The non-secret fields of the type's config object. */
+  config: Record<string, unknown>;
+  /** The secret fields of the config, sealed by the caller; opaque to the store. */
+  secrets: string | null;
+  status: IntegrationStatus;
+  creationDate: string;
+  lastUpdated: string;
+}
+
+export interface IntegrationEventRow {
+  id: string;
+  integrationId: string;
+  applicationId: string;
+  /** Milliseconds since the epoch. */
+  ts: number;
+  type: string;
+  message: string | null;
+}
+
+export type ApplicationSortField = 'name' | 'id' | 'creationDate' | 'lastUpdated' | 'ownerId';
+export type TokenSortField = 'name' | 'status' | 'id' | 'creationDate' | 'lastUpdated' | 'expirationDate';
+export type IntegrationSortField = 'name' | 'id' | 'creationDate' | 'integrationType' | 'lastUpdated';
+export type IntegrationEventSortField = 'ts' | 'type' | 'id';
+
+export interface UserRepository {
+  insert(row: UserRow): Promise<void>;
+  findByEmail(email: string): Promise<UserRow | undefined>;
+  findById(id: string): Promise<UserRow | undefined>;
+  count(): Promise<number>;
+  updatePassword(id: string, passwordHash: string, lastUpdated: string): Promise<boolean>;
+}
+
+export interface ApplicationRepository {
+  insert(row: ApplicationRow): Promise<void>;
+  findById(id: string): Promise<ApplicationRow | undefined>;
+  list(ownerId: string, query: ListQuery<ApplicationSortField>): Promise<Page<ApplicationRow>>;
+  update(row: ApplicationRow): Promise<boolean>;
+  /** Removes the application with its tokens, integrations and their events; returns the removed integration ids. */
+  delete(id: string): Promise<string[] | undefined>;
+  countChildren(ids: readonly string[]): Promise<Map<string, { integrationCount: number; apiTokenCount: number }>>;
+}
+
+export interface TokenRepository {
+  insert(row: TokenRow): Promise<void>;
+  findById(id: string): Promise<TokenRow | undefined>;
+  list(applicationId: string, query: ListQuery<TokenSortField>): Promise<Page<TokenRow>>;
+  update(row: TokenRow): Promise<boolean>;
+  delete(applicationId: string, id: string): Promise<boolean>;
+}
+
+export interface IntegrationRepository {
+  insert(row: IntegrationRow): Promise<void>;
+  findById(applicationId: string, id: string): Promise<IntegrationRow | undefined>;
+  list(applicationId: string, query: ListQuery<IntegrationSortField>): Promise<Page<IntegrationRow>>;
+  /** Every enabled integration of the given types, for the runtime to converge on; in id order, paged by `afterId`. */
+  listEnabled(types: readonly string[], afterId: string | null, limit: number): Promise<IntegrationRow[]>;
+  /** Writes everything but `status`, which only the runtime writes. */
+  update(row: IntegrationRow): Promise<boolean>;
+  delete(applicationId: string, id: string): Promise<boolean>;
+  /** Writes many statuses in one transaction; rows that no longer exist are skipped. */
+  writeStatuses(statuses: ReadonlyMap<string, IntegrationStatus>): Promise<void>;
+}
+
+export interface IntegrationEventRepository {
+  insertMany(rows: readonly IntegrationEventRow[]): Promise<void>;
+  list(applicationId: string, integrationId: string, query: ListQuery<IntegrationEventSortField>): Promise<Page<IntegrationEventRow>>;
+  /** Keeps the newest `keep` events of each given integration. */
+  trim(integrationIds: readonly string[], keep: number): Promise<void>;
+}
+
+export interface SettingRepository {
+  get(key: string): Promise<string | undefined>;
+  /** Sets the value unless one is there; returns the value that is stored afterwards. */
+  getOrInsert(key: string, value: string): Promise<string>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly users: UserRepository;
+  readonly applications: ApplicationRepository;
+  readonly tokens: TokenRepository;
+  readonly integrations: IntegrationRepository;
+  readonly integrationEvents: IntegrationEventRepository;
+  readonly settings: SettingRepository;
+  /** Throws StoreUnavailableError when the database cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import { newId } from '../lib/ids.js';
+import { generatePassword, hashPassword } from '../security/passwords.js';
+import type { Store, UserRow } from '../store/store.js';
+
+export class UserExistsError extends Error {}
+export class UserInputError extends Error {}
+
+function checkCredentials(email: string, password: string): void {
+  if (!/^[^\s@]+@[^\s@]+$/.test(email) || email.length > 1024) throw new UserInputError(`"${email}" is not an email address.`);
+  if (password.length < 8 || password.length > 2048) throw new UserInputError('The password must be 8 to 2048 characters long.');
+}
+
+/** Users are created by the CLI and on first start; the API only logs them in. */
+export class UserService {
+  constructor(private readonly store: Store) {}
+
+  async create(email: string, password: string): Promise<UserRow> {
+    checkCredentials(email, password);
+    if (await this.store.users.findByEmail(email)) throw new UserExistsError(`A user with the email ${email} already exists.`);
+    const now = new Date();
+    const row: UserRow = { id: newId(now.getTime()), email, passwordHash: await hashPassword(password), creationDate: now.toISOString(), lastUpdated: now.toISOString() };
+    await this.store.users.insert(row);
+    return row;
+  }
+
+  async setPassword(email: string, password: string): Promise<void> {
+    checkCredentials(email, password);
+    const user = await this.store.users.findByEmail(email);
+    if (!user) throw new UserInputError(`There is no user with the email ${email}.`);
+    await this.store.users.updatePassword(user.id, await hashPassword(password), new Date().toISOString());
+  }
+
+  /**
+   * On first start with no user: create one from the configured email and
+   * password, or generate a password and return it so it can be shown once.
+   */
+  async ensureAdmin(email: string | undefined, password: string | undefined): Promise<{ email: string; generatedPassword?: string } | undefined> {
+    if ((await this.store.users.count()) > 0) return undefined;
+    const adminEmail = email ?? 'admin@tributary.local';
+    const adminPassword = password ?? generatePassword();
+    await this.create(adminEmail, adminPassword);
+    return password === undefined ? { email: adminEmail, generatedPassword: adminPassword } : { email: adminEmail };
+  }
+}
