@@ -9,6 +9,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
 import { applicationRoutes } from './resources/applications/routes.js';
+import { integrationMessageRoutes } from './resources/integration-messages/routes.js';
 import { integrationRoutes } from './resources/integrations/routes.js';
 import { tokenRoutes } from './resources/tokens/routes.js';
 import { VERSION } from './version.js';
@@ -46,5 +47,6 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   applicationRoutes(app, ctx.applications);
   tokenRoutes(app, ctx.tokens);
   integrationRoutes(app, ctx.integrations);
+  integrationMessageRoutes(app, ctx.integrations, ctx.runtime, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout });
   return app;
 }

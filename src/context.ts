@@ -1,9 +1,15 @@
+import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/service.js';
 import type { Config } from './config/config.js';
 import { DomainEvents } from './events.js';
 import { ApplicationService } from './resources/applications/service.js';
 import { IntegrationService } from './resources/integrations/service.js';
 import { TokenService } from './resources/tokens/service.js';
+import type { IntegrationType } from './resources/integrations/types.js';
+import type { Clock } from './runtime/clock.js';
+import type { ConnectorFactory } from './runtime/connector.js';
+import { connectorFactories } from './runtime/connectors/registry.js';
+import { Runtime } from './runtime/runtime.js';
 import { createSealer, loadSecretKey, loadSigningKey, verifySecretKey } from './security/keys.js';
 import { createTokenCodec } from './security/tokens.js';
 import { openStore, storeOptionsFrom } from './store/open.js';
@@ -23,17 +29,38 @@ export interface Context {
   readonly applications: ApplicationService;
   readonly tokens: TokenService;
   readonly integrations: IntegrationService;
+  /** Built but not started; the server starts it after listening. */
+  readonly runtime: Runtime;
   close(): Promise<void>;
 }
 
-export async function createContext(config: Config, store?: Store): Promise<Context> {
-  const theStore = store ?? (await openStore(storeOptionsFrom(config)));
+export interface ContextOptions {
+  /** Use this store instead of opening one from the config (tests). */
+  readonly store?: Store;
+  readonly logger?: Logger;
+  readonly factories?: Partial<Record<IntegrationType, ConnectorFactory>>;
+  readonly clock?: Clock;
+}
+
+export async function createContext(config: Config, options: ContextOptions = {}): Promise<Context> {
+  const theStore = options.store ?? (await openStore(storeOptionsFrom(config)));
+  const logger = options.logger ?? pino({ level: 'silent' });
   try {
     const sealer = createSealer(loadSecretKey(config.secretKey, config.dataDir));
     await verifySecretKey(theStore.settings, sealer);
     const codec = createTokenCodec(await loadSigningKey(theStore.settings, sealer));
     const events = new DomainEvents();
     const auth = new AuthService(theStore, codec, events, { userTokenTtlSeconds: config.userTokenTtl });
+    const integrations = new IntegrationService(theStore, sealer, events);
+    const runtime = new Runtime({
+      config,
+      store: theStore,
+      events,
+      integrations,
+      factories: options.factories ?? connectorFactories,
+      logger,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
     return {
       config,
       store: theStore,
@@ -42,7 +69,8 @@ export async function createContext(config: Config, store?: Store): Promise<Cont
       users: new UserService(theStore),
       applications: new ApplicationService(theStore, events),
       tokens: new TokenService(theStore, auth, events),
-      integrations: new IntegrationService(theStore, sealer, events),
+      integrations,
+      runtime,
       close: () => theStore.close(),
     };
   } catch (err) {

@@ -23,7 +23,7 @@ export interface StartOptions {
 /** Opens everything, listens, and returns a handle whose close() shuts it all down in order. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? pino({ level: config.logLevel });
-  const ctx = await createContext(config, options.store);
+  const ctx = await createContext(config, { logger, ...(options.store ? { store: options.store } : {}) });
   let app: FastifyInstance | undefined;
   try {
     const admin = await ctx.users.ensureAdmin(config.adminEmail, config.adminPassword);
@@ -37,6 +37,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
     logger.info({ url, store: ctx.store.kind }, 'Tributary is listening');
+    await ctx.runtime.start();
 
     let closing: Promise<void> | undefined;
     const running: RunningServer = {
@@ -45,6 +46,8 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       ctx,
       close: () => {
         closing ??= (async () => {
+          // Links first (their last statuses need the store), then HTTP, then the store.
+          await ctx.runtime.stop();
           await app!.close();
           await ctx.close();
         })();

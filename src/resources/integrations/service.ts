@@ -2,7 +2,7 @@ import { NotFoundError, ValidationError } from '../../errors.js';
 import type { DomainEvents } from '../../events.js';
 import { newId } from '../../lib/ids.js';
 import type { Sealer } from '../../security/sealer.js';
-import type { IntegrationRow, IntegrationSortField, ListQuery, Page, Store } from '../../store/store.js';
+import type { IntegrationEventRow, IntegrationEventSortField, IntegrationRow, IntegrationSortField, ListQuery, Page, Store } from '../../store/store.js';
 import { checkConfig } from './config-checks.js';
 import type { IntegrationInput } from './schemas.js';
 import { mergeConfig, openSecrets, sealSecrets, splitConfig } from './secrets.js';
@@ -108,6 +108,16 @@ export class IntegrationService {
     this.events.emit('integrationDeleted', { id, applicationId });
   }
 
+  /** The integration's connection history (404 when the integration does not exist). */
+  async listEvents(applicationId: string, id: string, query: ListQuery<IntegrationEventSortField>): Promise<Page<IntegrationEventRow>> {
+    if (!(await this.store.integrations.findById(applicationId, id))) throw new NotFoundError('Integration was not found');
+    return this.store.integrationEvents.list(applicationId, id, query);
+  }
+
+  async exists(applicationId: string, id: string): Promise<boolean> {
+    return (await this.store.integrations.findById(applicationId, id)) !== undefined;
+  }
+
   /** Every enabled integration of the given types, secrets opened, in pages. */
   async *enabledSpecs(types: readonly IntegrationType[], pageSize = 1000): AsyncGenerator<IntegrationSpec> {
     let after: string | null = null;
@@ -129,6 +139,7 @@ export class IntegrationService {
       enabled: row.enabled,
       topics: row.topics,
       config: mergeConfig(row.config, openSecrets(this.sealer, row.id, row.secrets)),
+      status: row.status,
     };
   }
 

@@ -1,3 +1,4 @@
+import type { IntegrationStatus } from '../../store/store.js';
 import type { IntegrationType } from './types.js';
 
 /**
@@ -12,6 +13,8 @@ export interface IntegrationSpec {
   readonly enabled: boolean;
   readonly topics: readonly string[];
   readonly config: Readonly<Record<string, unknown>>;
+  /** The last status written, so a restart shows it until the new attempt resolves. */
+  readonly status: IntegrationStatus;
 }
 
 export interface MqttConfig {

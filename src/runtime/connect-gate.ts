@@ -1,0 +1,75 @@
+import type { Clock, TimerHandle } from './clock.js';
+
+/**
+ * Admits at most `perSecond` connection attempts per second across every
+ * integration, in arrival order. After a broker restart thousands of links
+ * want back at once; jitter spreads them, this caps the peak.
+ */
+export class ConnectGate {
+  private readonly waiting: { admit: () => void; withdrawn: boolean }[] = [];
+  private head = 0;
+  private tokens: number;
+  private lastRefill: number;
+  private timer: TimerHandle | undefined;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly clock: Clock,
+  ) {
+    this.tokens = perSecond;
+    this.lastRefill = clock.now();
+  }
+
+  /** Runs `admit` once a slot is free; returns a function that withdraws the request. */
+  enter(admit: () => void): () => void {
+    const entry = { admit, withdrawn: false };
+    this.waiting.push(entry);
+    this.drain();
+    return () => {
+      entry.withdrawn = true;
+    };
+  }
+
+  get queued(): number {
+    return this.waiting.length - this.head;
+  }
+
+  stop(): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    this.waiting.length = 0;
+    this.head = 0;
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    const earned = ((now - this.lastRefill) / 1000) * this.perSecond;
+    if (earned >= 1) {
+      this.tokens = Math.min(this.perSecond, this.tokens + Math.floor(earned));
+      this.lastRefill = now;
+    }
+  }
+
+  private drain(): void {
+    this.refill();
+    while (this.head < this.waiting.length && this.tokens >= 1) {
+      const entry = this.waiting[this.head]!;
+      this.head += 1;
+      if (entry.withdrawn) continue;
+      this.tokens -= 1;
+      entry.admit();
+    }
+    if (this.head > 1024 && this.head * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.head);
+      this.head = 0;
+    }
+    if (this.head < this.waiting.length && !this.timer) {
+      const wait = Math.max(1, Math.ceil(1000 / this.perSecond));
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = undefined;
+        this.drain();
+      }, wait);
+      this.timer.unref?.();
+    }
+  }
+}

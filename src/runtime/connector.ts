@@ -1,0 +1,84 @@
+import type { IntegrationSpec } from '../resources/integrations/spec.js';
+
+/**
+ * The one interface every connector (mqtt, websocket, …) implements. A
+ * connector owns one link to one external service for one integration. It
+ * knows nothing of HTTP, the store or reconnect policy: the supervisor decides
+ * when to call connect() again, with backoff.
+ *
+ * Lifecycle: connect() makes exactly one attempt. It resolves once the link is
+ * up and every topic's subscription is confirmed or refused; it rejects with a
+ * ConnectError (message = the reason, in the peer's own words where it gives
+ * them) when the attempt fails. After it resolved, losing the link is reported
+ * once through events.down(reason); the connector is then idle until
+ * connect() is called again. close() ends everything and is never followed by
+ * events.
+ */
+export interface Connector {
+  connect(): Promise<void>;
+  /**
+   * Replaces the subscribed topics on the live link without reconnecting:
+   * subscribes the added ones first, then unsubscribes the removed ones, so
+   * messages of unchanged topics keep flowing. When not connected, only
+   * remembers them for the next connect(). Refusals go to events.subscriptionsRefused.
+   */
+  setTopics(topics: readonly string[]): Promise<void>;
+  /**
+   * Sends a message. MQTT resolves when the broker acknowledged it at the given
+   * QoS (PUBACK for 1, PUBCOMP for 2, written for 0); WebSocket when the frame
+   * is written. Rejects with NotConnectedError when the link is not up.
+   */
+  publish(message: OutboundMessage): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface OutboundMessage {
+  readonly topic: string;
+  /** A string is sent as text (a WebSocket text frame); a Buffer as bytes (a binary frame). */
+  readonly payload: string | Buffer;
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+}
+
+export interface RefusedSubscription {
+  readonly topic: string;
+  /** e.g. "Not authorized (reason code 135)" or "Refused by the broker (SUBACK 128)". */
+  readonly reason: string;
+}
+
+/** What a connector reports. Called synchronously from the connector's own event handlers. */
+export interface ConnectorEvents {
+  /** An established link was lost (never called for a failed connect(), which rejects instead). */
+  down(reason: string): void;
+  /**
+   * A message arrived. `topic` is the MQTT topic, or the URL path for a
+   * WebSocket. `binary` is true for WebSocket binary frames; MQTT payloads are
+   * Buffers with binary false (the supervisor decides text vs base64).
+   */
+  message(topic: string, payload: Buffer | string, binary: boolean): void;
+  /** A sign of life from the peer (PINGRESP, pong, any packet); called often, the supervisor throttles. */
+  alive(): void;
+  /** Some subscriptions were refused (at connect or setTopics); the link stays up. */
+  subscriptionsRefused(refused: readonly RefusedSubscription[]): void;
+}
+
+export interface ConnectorOptions {
+  /** Time allowed for one connect() attempt, including TLS and subscriptions. */
+  readonly connectTimeoutMs: number;
+  /** MQTT keepalive; WebSocket ping interval. A missed answer ends the link with "Keepalive timeout". */
+  readonly keepaliveSeconds: number;
+}
+
+export type ConnectorFactory = (spec: IntegrationSpec, events: ConnectorEvents, options: ConnectorOptions) => Connector;
+
+/** A connect() attempt failed; the message says why. */
+export class ConnectError extends Error {
+  override readonly name = 'ConnectError';
+}
+
+export class NotConnectedError extends Error {
+  override readonly name = 'NotConnectedError';
+  constructor(message = 'The integration is not connected') {
+    super(message);
+  }
+}

@@ -1,0 +1,237 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Logger } from 'pino';
+import type { IntegrationSpec } from '../resources/integrations/spec.js';
+import type { IntegrationStatus } from '../store/store.js';
+import { Backoff, type BackoffPolicy } from './backoff.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { ConnectGate } from './connect-gate.js';
+import { NotConnectedError, type Connector, type ConnectorEvents, type ConnectorFactory, type ConnectorOptions, type OutboundMessage } from './connector.js';
+import type { InboundMessage } from './messages.js';
+import type { ConnectionEvent } from './status-writer.js';
+
+export interface LinkReporter {
+  status(integrationId: string, status: IntegrationStatus): void;
+  event(event: ConnectionEvent): void;
+  message(message: InboundMessage): void;
+}
+
+export interface LinkOptions {
+  readonly backoff: BackoffPolicy;
+  /** A connection that stays up this long resets the backoff. */
+  readonly resetAfterMs: number;
+  /** lastKeepAlive is persisted at most this often (it changes with every ping). */
+  readonly keepAliveReportMs: number;
+  readonly connector: ConnectorOptions;
+}
+
+export interface LinkDeps {
+  readonly clock: Clock;
+  readonly gate: ConnectGate;
+  readonly factory: ConnectorFactory;
+  readonly reporter: LinkReporter;
+  readonly logger: Logger;
+  readonly options: LinkOptions;
+  readonly random?: () => number;
+}
+
+type State = 'idle' | 'queued' | 'connecting' | 'up' | 'waiting' | 'closed';
+
+/**
+ * One enabled integration's connection, kept up: connect through the gate,
+ * on failure or loss wait a backoff delay and try again, report every change.
+ * Each connector instance gets a generation number so late callbacks from a
+ * replaced connector are ignored.
+ */
+export class Link {
+  private state: State = 'idle';
+  private connector: Connector | undefined;
+  private connectorTopics: readonly string[] = [];
+  private generation = 0;
+  private readonly backoff: Backoff;
+  private retryTimer: TimerHandle | undefined;
+  private stableTimer: TimerHandle | undefined;
+  private withdraw: (() => void) | undefined;
+  private lastKeepAliveReported = 0;
+  private status: IntegrationStatus;
+
+  constructor(
+    private spec: IntegrationSpec,
+    initialStatus: IntegrationStatus,
+    private readonly deps: LinkDeps,
+  ) {
+    this.backoff = new Backoff(deps.options.backoff, deps.random);
+    this.status = { ...initialStatus };
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get connected(): boolean {
+    return this.state === 'up';
+  }
+
+  start(): void {
+    if (this.state === 'idle') this.queueAttempt();
+  }
+
+  /** Applies a new spec: topics alone change subscriptions in place; anything else reconnects now. */
+  update(next: IntegrationSpec): void {
+    const reconnect = next.integrationType !== this.spec.integrationType || !isDeepStrictEqual(next.config, this.spec.config);
+    this.spec = next;
+    if (reconnect) {
+      this.deps.logger.info({ integrationId: next.id }, 'config changed; reconnecting');
+      void this.teardown()?.close().catch(() => {});
+      this.backoff.reset();
+      this.queueAttempt();
+      return;
+    }
+    if (this.state === 'up' && !isDeepStrictEqual(next.topics, this.connectorTopics)) this.applyTopics();
+  }
+
+  /** Closes the connection for good; with a reason, records it as the last disconnect. */
+  async stop(reason?: { error: string; event: ConnectionEvent['type'] }): Promise<void> {
+    const connector = this.teardown();
+    this.state = 'closed';
+    if (reason) {
+      this.status = { ...this.status, disconnectInfo: { ts: this.deps.clock.now(), error: reason.error } };
+      delete this.status.nextAttempt;
+      this.report();
+      this.event(reason.event, reason.error);
+    }
+    await connector?.close().catch(() => {});
+  }
+
+  publish(message: OutboundMessage): Promise<void> {
+    if (this.state !== 'up' || !this.connector) {
+      const last = this.status.disconnectInfo?.error;
+      return Promise.reject(new NotConnectedError(`The integration is not connected${last ? ` (last error: ${last})` : ''}`));
+    }
+    return this.connector.publish(message);
+  }
+
+  private queueAttempt(): void {
+    this.state = 'queued';
+    this.withdraw = this.deps.gate.enter(() => {
+      this.withdraw = undefined;
+      this.attempt();
+    });
+  }
+
+  private attempt(): void {
+    const generation = ++this.generation;
+    this.state = 'connecting';
+    this.connectorTopics = this.spec.topics;
+    const connector = this.deps.factory(this.spec, this.eventsFor(generation), this.deps.options.connector);
+    this.connector = connector;
+    connector.connect().then(
+      () => {
+        if (generation === this.generation) this.onUp();
+      },
+      (err: unknown) => {
+        if (generation !== this.generation) return;
+        void connector.close().catch(() => {});
+        this.onFailure(err instanceof Error ? err.message : String(err), 'connectFailed');
+      },
+    );
+  }
+
+  private onUp(): void {
+    const now = this.deps.clock.now();
+    this.state = 'up';
+    this.status = { ...this.status, connectInfo: { ts: now }, lastKeepAlive: now };
+    delete this.status.nextAttempt;
+    this.lastKeepAliveReported = now;
+    this.report();
+    this.event('connected', null);
+    this.stableTimer = this.deps.clock.setTimeout(() => {
+      this.stableTimer = undefined;
+      this.backoff.reset();
+    }, this.deps.options.resetAfterMs);
+    this.stableTimer.unref?.();
+    // Topics may have changed while we were connecting.
+    if (!isDeepStrictEqual(this.spec.topics, this.connectorTopics)) this.applyTopics();
+  }
+
+  private onFailure(reason: string, event: 'connectFailed' | 'disconnected'): void {
+    this.clearTimers();
+    const now = this.deps.clock.now();
+    const delay = this.backoff.next();
+    this.state = 'waiting';
+    this.status = { ...this.status, disconnectInfo: { ts: now, error: reason }, nextAttempt: now + delay };
+    this.report();
+    this.event(event, reason);
+    this.retryTimer = this.deps.clock.setTimeout(() => {
+      this.retryTimer = undefined;
+      this.queueAttempt();
+    }, delay);
+    this.retryTimer.unref?.();
+  }
+
+  private eventsFor(generation: number): ConnectorEvents {
+    const current = () => generation === this.generation;
+    return {
+      down: (reason) => {
+        if (!current() || this.state !== 'up') return;
+        const connector = this.connector;
+        this.connector = undefined;
+        void connector?.close().catch(() => {});
+        this.onFailure(reason, 'disconnected');
+      },
+      message: (topic, payload, binary) => {
+        if (!current()) return;
+        this.deps.reporter.message({ integrationId: this.spec.id, applicationId: this.spec.applicationId, time: this.deps.clock.now(), topic, payload, binary });
+      },
+      alive: () => {
+        if (!current()) return;
+        const now = this.deps.clock.now();
+        this.status.lastKeepAlive = now;
+        if (now - this.lastKeepAliveReported >= this.deps.options.keepAliveReportMs) {
+          this.lastKeepAliveReported = now;
+          this.report();
+        }
+      },
+      subscriptionsRefused: (refused) => {
+        if (!current()) return;
+        const detail = refused.map((r) => `${r.topic}: ${r.reason}`).join('; ');
+        this.deps.logger.warn({ integrationId: this.spec.id, refused }, 'subscriptions refused');
+        this.event('subscribeFailed', `Subscription refused: ${detail}`);
+      },
+    };
+  }
+
+  private applyTopics(): void {
+    const topics = this.spec.topics;
+    this.connectorTopics = topics;
+    this.connector?.setTopics(topics).catch((err: unknown) => {
+      this.deps.logger.warn({ err, integrationId: this.spec.id }, 'could not change subscriptions');
+    });
+  }
+
+  /** Stops timers and detaches the current connector; returns it for the caller to close. */
+  private teardown(): Connector | undefined {
+    this.generation += 1;
+    this.clearTimers();
+    this.withdraw?.();
+    this.withdraw = undefined;
+    const connector = this.connector;
+    this.connector = undefined;
+    this.state = 'idle';
+    return connector;
+  }
+
+  private clearTimers(): void {
+    if (this.retryTimer) this.deps.clock.clearTimeout(this.retryTimer);
+    if (this.stableTimer) this.deps.clock.clearTimeout(this.stableTimer);
+    this.retryTimer = undefined;
+    this.stableTimer = undefined;
+  }
+
+  private report(): void {
+    this.deps.reporter.status(this.spec.id, { ...this.status });
+  }
+
+  private event(type: ConnectionEvent['type'], message: string | null): void {
+    this.deps.reporter.event({ integrationId: this.spec.id, applicationId: this.spec.applicationId, type, message });
+  }
+}

@@ -1,0 +1,88 @@
+import { messageData, type InboundMessage } from './messages.js';
+
+/** Someone reading messages: an SSE stream, in practice. */
+export interface MessageSubscriber {
+  /** `data` is the serialized event payload (see messageData). Must not throw or block. */
+  deliver(data: string): void;
+  /** The source is gone (integration or application deleted, server stopping). */
+  end(reason: string): void;
+}
+
+/**
+ * In-process fan-out from the supervisor to the streams, keyed by integration
+ * and by application. A message is serialized at most once per audience, and
+ * not at all when nobody listens.
+ */
+export class MessageBus {
+  private readonly byIntegration = new Map<string, Set<MessageSubscriber>>();
+  private readonly byApplication = new Map<string, Set<MessageSubscriber>>();
+  private readonly applicationOf = new Map<string, string>();
+
+  subscribeIntegration(integrationId: string, applicationId: string, subscriber: MessageSubscriber): () => void {
+    this.applicationOf.set(integrationId, applicationId);
+    return this.add(this.byIntegration, integrationId, subscriber);
+  }
+
+  subscribeApplication(applicationId: string, subscriber: MessageSubscriber): () => void {
+    return this.add(this.byApplication, applicationId, subscriber);
+  }
+
+  publish(message: InboundMessage): void {
+    const direct = this.byIntegration.get(message.integrationId);
+    if (direct) {
+      const data = messageData(message, false);
+      for (const subscriber of direct) subscriber.deliver(data);
+    }
+    const wide = this.byApplication.get(message.applicationId);
+    if (wide) {
+      const data = messageData(message, true);
+      for (const subscriber of wide) subscriber.deliver(data);
+    }
+  }
+
+  closeIntegration(integrationId: string, reason: string): void {
+    this.end(this.byIntegration, integrationId, reason);
+  }
+
+  closeApplication(applicationId: string, reason: string): void {
+    this.end(this.byApplication, applicationId, reason);
+    for (const [integrationId, owner] of this.applicationOf) {
+      if (owner === applicationId) this.end(this.byIntegration, integrationId, reason);
+    }
+  }
+
+  closeAll(reason: string): void {
+    for (const id of [...this.byIntegration.keys()]) this.end(this.byIntegration, id, reason);
+    for (const id of [...this.byApplication.keys()]) this.end(this.byApplication, id, reason);
+  }
+
+  get subscriberCount(): number {
+    let n = 0;
+    for (const set of this.byIntegration.values()) n += set.size;
+    for (const set of this.byApplication.values()) n += set.size;
+    return n;
+  }
+
+  private add(index: Map<string, Set<MessageSubscriber>>, key: string, subscriber: MessageSubscriber): () => void {
+    let set = index.get(key);
+    if (!set) index.set(key, (set = new Set()));
+    set.add(subscriber);
+    return () => {
+      const current = index.get(key);
+      if (!current) return;
+      current.delete(subscriber);
+      if (current.size === 0) {
+        index.delete(key);
+        if (index === this.byIntegration) this.applicationOf.delete(key);
+      }
+    };
+  }
+
+  private end(index: Map<string, Set<MessageSubscriber>>, key: string, reason: string): void {
+    const set = index.get(key);
+    if (!set) return;
+    index.delete(key);
+    if (index === this.byIntegration) this.applicationOf.delete(key);
+    for (const subscriber of set) subscriber.end(reason);
+  }
+}

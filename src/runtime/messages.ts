@@ -1,0 +1,34 @@
+import { isUtf8 } from 'node:buffer';
+
+/** A message received by an integration, on its way to the streams. */
+export interface InboundMessage {
+  readonly integrationId: string;
+  readonly applicationId: string;
+  /** Milliseconds since the epoch, when it arrived. */
+  readonly time: number;
+  readonly topic: string;
+  readonly payload: Buffer | string;
+  /** A WebSocket binary frame: always base64, even when the bytes happen to be UTF-8. */
+  readonly binary: boolean;
+}
+
+/**
+ * The SSE `data` of an `integrationMessage` event: `{ time, topic, message }`,
+ * plus `encoding: "base64"` when the payload is binary (or not valid UTF-8),
+ * plus `integrationId` on the application-wide stream.
+ */
+export function messageData(message: InboundMessage, withIntegrationId: boolean): string {
+  const { payload } = message;
+  let text: string;
+  let base64 = false;
+  if (typeof payload === 'string') {
+    text = payload;
+  } else if (!message.binary && isUtf8(payload)) {
+    text = payload.toString('utf8');
+  } else {
+    text = payload.toString('base64');
+    base64 = true;
+  }
+  const head = withIntegrationId ? `{"integrationId":"${message.integrationId}",` : '{';
+  return `${head}"time":"${new Date(message.time).toISOString()}","topic":${JSON.stringify(message.topic)},"message":${JSON.stringify(text)}${base64 ? ',"encoding":"base64"' : ''}}`;
+}

@@ -1,0 +1,105 @@
+import type { Logger } from 'pino';
+import { newId } from '../lib/ids.js';
+import type { IntegrationEventRow, IntegrationStatus, Store } from '../store/store.js';
+import type { Clock, TimerHandle } from './clock.js';
+
+const MAX_PENDING_EVENTS = 50_000;
+
+export interface StatusWriterOptions {
+  /** How often pending changes are written; GET reflects a change within this. */
+  readonly flushMs: number;
+  readonly eventsPerIntegration: number;
+}
+
+export interface ConnectionEvent {
+  readonly integrationId: string;
+  readonly applicationId: string;
+  readonly type: 'connected' | 'connectFailed' | 'disconnected' | 'subscribeFailed' | 'disabled' | 'stopped';
+  readonly message: string | null;
+}
+
+/**
+ * Statuses and connection events flow connector → supervisor → here → store.
+ * Changes are coalesced per integration and written in one batch per tick, so
+ * ten thousand links reconnecting cost a handful of statements, not ten thousand.
+ * A failed write keeps its changes for the next tick.
+ */
+export class StatusWriter {
+  private statuses = new Map<string, IntegrationStatus>();
+  private events: IntegrationEventRow[] = [];
+  private timer: TimerHandle | undefined;
+  private flushing: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: StatusWriterOptions,
+  ) {}
+
+  setStatus(integrationId: string, status: IntegrationStatus): void {
+    this.statuses.set(integrationId, status);
+    this.schedule();
+  }
+
+  addEvent(event: ConnectionEvent): void {
+    const ts = this.clock.now();
+    this.events.push({ id: newId(ts), ts, ...event });
+    // While the store is down events pile up; keep the newest rather than grow without bound.
+    if (this.events.length > MAX_PENDING_EVENTS) this.events.splice(0, this.events.length - MAX_PENDING_EVENTS);
+    this.schedule();
+  }
+
+  /** The integration is gone: nothing more is written for it. */
+  forget(integrationId: string): void {
+    this.statuses.delete(integrationId);
+    this.events = this.events.filter((e) => e.integrationId !== integrationId);
+  }
+
+  /** Writes everything pending now (also waits for a write in progress). */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    if (this.statuses.size === 0 && this.events.length === 0) return;
+    const statuses = this.statuses;
+    const events = this.events;
+    this.statuses = new Map();
+    this.events = [];
+    this.flushing = this.write(statuses, events).finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(() => {});
+    }, this.options.flushMs);
+    this.timer.unref?.();
+  }
+
+  private async write(statuses: Map<string, IntegrationStatus>, events: IntegrationEventRow[]): Promise<void> {
+    try {
+      await this.store.integrations.writeStatuses(statuses);
+      if (events.length > 0) {
+        await this.store.integrationEvents.insertMany(events);
+        await this.store.integrationEvents.trim([...new Set(events.map((e) => e.integrationId))], this.options.eventsPerIntegration);
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'could not write integration statuses; will retry');
+      // Put them back unless newer values arrived meanwhile.
+      for (const [id, status] of statuses) if (!this.statuses.has(id)) this.statuses.set(id, status);
+      this.events = [...events, ...this.events];
+      this.schedule();
+    }
+  }
+}
