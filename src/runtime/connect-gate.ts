@@ -2,21 +2,24 @@ import type { Clock, TimerHandle } from './clock.js';
 
 /**
  * Admits at most `perSecond` connection attempts per second across every
- * integration, in arrival order. After a broker restart thousands of links
- * want back at once; jitter spreads them, this caps the peak.
+ * integration, in arrival order (a token bucket holding a tenth of a second's
+ * worth, so bursts stay small). After a broker restart thousands of links want
+ * back at once; jitter spreads them, this caps the peak.
  */
 export class ConnectGate {
   private readonly waiting: { admit: () => void; withdrawn: boolean }[] = [];
   private head = 0;
   private tokens: number;
   private lastRefill: number;
+  private readonly capacity: number;
   private timer: TimerHandle | undefined;
 
   constructor(
     private readonly perSecond: number,
     private readonly clock: Clock,
   ) {
-    this.tokens = perSecond;
+    this.capacity = Math.max(1, Math.ceil(perSecond / 10));
+    this.tokens = this.capacity;
     this.lastRefill = clock.now();
   }
 
@@ -43,11 +46,8 @@ export class ConnectGate {
 
   private refill(): void {
     const now = this.clock.now();
-    const earned = ((now - this.lastRefill) / 1000) * this.perSecond;
-    if (earned >= 1) {
-      this.tokens = Math.min(this.perSecond, this.tokens + Math.floor(earned));
-      this.lastRefill = now;
-    }
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.lastRefill) / 1000) * this.perSecond);
+    this.lastRefill = now;
   }
 
   private drain(): void {
