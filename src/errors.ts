@@ -50,6 +50,13 @@ export class TooManyRequestsError extends ApiError {
   }
 }
 
+/** The external service refused what we passed on (e.g. an MQTT 5 PUBACK with an error reason). */
+export class BadGatewayError extends ApiError {
+  constructor(message: string) {
+    super(502, 'BadGateway', message);
+  }
+}
+
 export class ServiceUnavailableError extends ApiError {
   constructor(message: string) {
     super(503, 'ServiceUnavailable', message);

@@ -49,7 +49,7 @@ export function collectionQuery(sortFields: readonly string[], defaultSort: stri
       page: { type: 'integer', minimum: 0, maximum: 1_000_000_000, default: 0, description: 'Which page of results to return, from 0' },
       perPage: { type: 'integer', minimum: 1, maximum: MAX_PER_PAGE, default: MAX_PER_PAGE, description: 'How many items to return per page' },
       filterField: { type: 'string', enum: [...filterFields, ''], description: 'Field to filter the results by; blank means no filtering' },
-      filter: { type: 'string', maxLength: 1024, description: 'Glob filter (* matches any run of characters) applied to filterField, case-insensitive' },
+      filter: { type: 'string', maxLength: 1024, pattern: '^[^\\u0000]*$', 'x-message': 'must not contain NUL characters', description: 'Glob filter (* matches any run of characters) applied to filterField, case-insensitive' },
     },
   } as const;
 }

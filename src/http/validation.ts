@@ -20,9 +20,27 @@ function makeAjv(options: Options): Ajv {
 const bodyAjv = makeAjv({ coerceTypes: false });
 const textAjv = makeAjv({ coerceTypes: true });
 
+/** Names of the integer/number properties of a query schema: their text must look like a number before ajv coerces it. */
+function numericFields(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  return Object.entries(properties)
+    .filter(([, p]) => p.type === 'integer' || p.type === 'number')
+    .map(([name]) => name);
+}
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const validate = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
-  return (data: unknown) => (validate(data) ? { value: data } : { error: new ValidationError(describe(validate.errors ?? [], httpPart)) });
+  // ajv would read "0x10", "1e3" or " " as numbers; a query string gets plain decimals only.
+  const numeric = httpPart === 'querystring' ? numericFields(schema) : [];
+  return (data: unknown) => {
+    for (const name of numeric) {
+      const raw = (data as Record<string, unknown>)[name];
+      if (typeof raw === 'string' && !DECIMAL.test(raw)) return { error: new ValidationError(`${name} must be a decimal number`) };
+    }
+    return validate(data) ? { value: data } : { error: new ValidationError(describe(validate.errors ?? [], httpPart)) };
+  };
 };
 
 function fieldPath(instancePath: string): string {
@@ -30,12 +48,17 @@ function fieldPath(instancePath: string): string {
     .split('/')
     .slice(1)
     .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : /^[A-Za-z_$][\w$]*$/.test(part) ? (i === 0 ? part : `.${part}`) : `[${JSON.stringify(part)}]`))
     .join('');
 }
 
 function join(path: string, field: string): string {
+  if (!/^[A-Za-z_$][\w$]*$/.test(field)) return `${path}[${JSON.stringify(field)}]`;
   return path === '' ? field : `${path}.${field}`;
+}
+
+function article(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
 }
 
 function subject(path: string, httpPart: string | undefined): string {
@@ -53,10 +76,10 @@ function describeOne(error: ErrorObject, httpPart: string | undefined): string {
     case 'additionalProperties':
       return `${join(path, String(params.additionalProperty))} is not an allowed field`;
     case 'enum':
-      return `${subject(path, httpPart)} must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}`;
+      return `${subject(path, httpPart)} must be one of: ${(params.allowedValues as unknown[]).filter((v) => v !== '').map(String).join(', ')}`;
     case 'type':
       if (httpPart !== 'body' && Array.isArray(error.data)) return `${subject(path, httpPart)} must be given only once`;
-      return `${subject(path, httpPart)} must be ${params.type === 'object' ? 'an object' : `a ${String(params.type)}`}`;
+      return `${subject(path, httpPart)} must be ${article(String(params.type))}`;
     case 'uniqueItems':
       return `${subject(path, httpPart)} must not contain duplicates (items ${String(params.j)} and ${String(params.i)} are equal)`;
     case 'pattern':

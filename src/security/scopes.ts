@@ -45,6 +45,21 @@ export const SCOPES = {
   },
 } as const;
 
+/** Scopes that reach everything a token could be given. */
+const ALL_REACHING = ['all.Application', 'all.User', 'all.Organization'];
+
+/**
+ * Whether a holder of `held` may hand out `requested`: it holds it, holds a
+ * wildcard over its resource (`integrations.*` covers `integrations.get`), or
+ * holds an all-reaching scope. `.read` variants are covered by their full scope.
+ */
+export function covers(held: readonly string[], requested: string): boolean {
+  if (held.includes(requested) || held.some((s) => ALL_REACHING.includes(s))) return true;
+  const dot = requested.indexOf('.');
+  if (dot > 0 && held.includes(`${requested.slice(0, dot)}.*`)) return true;
+  return requested.endsWith('.read') && held.includes(requested.slice(0, -'.read'.length));
+}
+
 export function holdsAny(held: readonly string[], accepted: readonly string[]): boolean {
   for (const scope of held) if (accepted.includes(scope)) return true;
   return false;

@@ -99,6 +99,10 @@ describe.each(storeTargets())('applications and API tokens on $name', (target) =
       const narrower = await t.request('POST', `/applications/${appId}/tokens`, { token, body: { name: 'z', scope: ['integrations.get'] } });
       expect(narrower.statusCode).toBe(201);
       expect(narrower.json()).toMatchObject({ creatorType: 'apiToken' });
+      // A wildcard covers the actions of its resource, and only those.
+      const { token: wildcard } = await t.createToken(appId, { name: 'wild', scope: ['applicationApiTokens.*', 'integration.*'] });
+      expect((await t.request('POST', `/applications/${appId}/tokens`, { token: wildcard, body: { name: 'w', scope: ['integration.get', 'integration.publish'] } })).statusCode).toBe(201);
+      expect((await t.request('POST', `/applications/${appId}/tokens`, { token: wildcard, body: { name: 'w', scope: ['integrations.get'] } })).statusCode).toBe(403);
     });
 
     it('removes the tokens of a deleted application at once', async () => {

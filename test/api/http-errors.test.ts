@@ -105,7 +105,7 @@ describe.each(storeTargets())('HTTP conventions and errors on $name', (target) =
 
     // BUG: a Content-Type that is not a media type (or an empty one) gets 415 typed "Validation" from
     // Fastify before the catch-all parser runs; SPEC §1 has no 415, and json-body.ts parses whatever it says.
-    it.fails.each([['nonsense'], ['application'], ['']])('parses a JSON body sent with Content-Type %j too', async (type) => {
+    it.each([['nonsense'], ['application'], ['']])('parses a JSON body sent with Content-Type %j too', async (type) => {
       const res = await sendRaw('POST', '/applications', JSON.stringify({ name: 'odd type' }), { 'content-type': type });
       expect(res.statusCode, res.body).toBe(201);
     });

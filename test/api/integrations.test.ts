@@ -129,7 +129,7 @@ describe.each(storeTargets())('integrations API on $name', (target) => {
       ['missing config of its type', { name: 'x', integrationType: 'mqtt' }, /^mqttConfig is required$/],
       ['config missing a required field', { name: 'x', integrationType: 'mqtt', mqttConfig: { host: 'h', port: 1 } }, /^mqttConfig\.protocol is required$/],
       ['port out of range', { name: 'x', integrationType: 'mqtt', mqttConfig: { host: 'h', port: 70000, protocol: 'mqtt' } }, /^mqttConfig\.port must be <= 65535$/],
-      ['port as a string', { name: 'x', integrationType: 'mqtt', mqttConfig: { host: 'h', port: '1883', protocol: 'mqtt' } }, /^mqttConfig\.port must be a number$/],
+      ['port as a string', { name: 'x', integrationType: 'mqtt', mqttConfig: { host: 'h', port: '1883', protocol: 'mqtt' } }, /^mqttConfig\.port must be an integer$/],
       ['unknown field', mqttIntegration({ color: 'red' }), /^color is not an allowed field$/],
       ['unknown config field', { name: 'x', integrationType: 'mqtt', mqttConfig: { host: 'h', port: 1, protocol: 'mqtt', qos: 1 } }, /^mqttConfig\.qos is not an allowed field$/],
       ['config of another type', { ...mqttIntegration(), websocketConfig: { url: 'ws://x' } }, /^websocketConfig cannot be given for an integration of type mqtt/],

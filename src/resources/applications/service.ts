@@ -1,4 +1,4 @@
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
 import type { DomainEvents } from '../../events.js';
 import { newId } from '../../lib/ids.js';
 import type { ApplicationRow, ApplicationSortField, ListQuery, Page, Store } from '../../store/store.js';
@@ -8,6 +8,12 @@ import type { Summary } from './mapping.js';
 function pickAttributes(input: ApplicationInput, into: Record<string, unknown>): Record<string, unknown> {
   const out = { ...into };
   for (const name of ATTRIBUTE_NAMES) if (input[name] !== undefined) out[name] = input[name];
+  if (typeof input.expUserTokenCutoff === 'string') {
+    // Dates go out as ISO-8601 with milliseconds, whatever form they came in.
+    const ms = Date.parse(input.expUserTokenCutoff);
+    if (Number.isNaN(ms)) throw new ValidationError('expUserTokenCutoff is not a date this server can represent');
+    out.expUserTokenCutoff = new Date(ms).toISOString();
+  }
   return out;
 }
 

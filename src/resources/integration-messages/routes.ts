@@ -4,7 +4,7 @@ import { errorResponses } from '../../http/common-schemas.js';
 import { links, paths } from '../../http/links.js';
 import { collectionQuery, commonQuery, echoQuery, paramsSchema, toListQuery, type CollectionQuery } from '../../http/query.js';
 import { SseStream } from '../../http/sse.js';
-import { NotFoundError, ServiceUnavailableError, ValidationError } from '../../errors.js';
+import { ApiError, BadGatewayError, NotFoundError, ServiceUnavailableError, ValidationError } from '../../errors.js';
 import { validateTopicName } from '../../lib/mqtt-topics.js';
 import { NotConnectedError } from '../../runtime/connector.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -83,7 +83,7 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
       params: itemParams,
       querystring: commonQuery,
       body: publishBody,
-      response: { 200: { $ref: 'success#' }, ...errorResponses(404, 503) },
+      response: { 200: { $ref: 'success#' }, ...errorResponses(404, 502, 503) },
     },
     handler: async (request) => {
       const { applicationId, integrationId } = request.params;
@@ -106,7 +106,9 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
         );
       } catch (err) {
         if (err instanceof NotConnectedError) throw new ServiceUnavailableError(err.message);
-        throw err;
+        if (err instanceof ApiError) throw err;
+        if (err instanceof TypeError) throw new ValidationError(err.message);
+        throw new BadGatewayError(`The broker refused the message: ${err instanceof Error ? err.message : String(err)}`);
       }
       return { success: true };
     },

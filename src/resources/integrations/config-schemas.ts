@@ -14,7 +14,7 @@ export const mqttConfig = {
     username: text(1, 1024),
     password: text(1, 1024),
     clean: { type: 'boolean' },
-    port: { type: 'number', minimum: 1, maximum: 65535 },
+    port: { type: 'integer', minimum: 1, maximum: 65535 },
     protocol: { type: 'string', enum: ['mqtt', 'mqtts', 'ws', 'wss'] },
     host: text(1, 1024),
     privateKey: pem,

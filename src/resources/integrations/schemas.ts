@@ -36,7 +36,7 @@ export const integrationPatch = {
     name: { type: 'string', minLength: 1, maxLength: 255 },
     enabled: { type: 'boolean' },
     topics,
-    credentialName: { oneOf: [{ type: 'string', minLength: 1, maxLength: 255 }, { type: 'null' }] },
+    credentialName: { oneOf: [{ type: 'string', minLength: 1, maxLength: 255 }, { type: 'null' }], 'x-message': 'must be a string of 1 to 255 characters, or null to clear it' },
     ...configSchemas,
   },
   additionalProperties: false,

@@ -4,6 +4,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js'
 import type { DomainEvents } from '../../events.js';
 import { newId } from '../../lib/ids.js';
 import type { ListQuery, Page, Store, TokenRow, TokenSortField } from '../../store/store.js';
+import { covers } from '../../security/scopes.js';
 import type { TokenInput } from './schemas.js';
 
 const DEFAULT_SCOPE = ['all.Application'];
@@ -19,15 +20,18 @@ export class TokenService {
   /** Creates a token; the token string is returned here and never again. */
   async create(applicationId: string, creator: Principal, input: TokenInput): Promise<{ row: TokenRow; token: string }> {
     const at = this.now();
-    if (input.expirationDate !== undefined && Date.parse(input.expirationDate) <= at.getTime()) {
-      throw new ValidationError('expirationDate must be in the future');
+    let expirationDate: string | null = null;
+    if (input.expirationDate !== undefined) {
+      const expires = Date.parse(input.expirationDate);
+      // ajv's date-time admits a leap second (…:60), which Date cannot represent.
+      if (Number.isNaN(expires)) throw new ValidationError('expirationDate is not a date this server can represent');
+      if (expires <= at.getTime()) throw new ValidationError('expirationDate must be in the future');
+      expirationDate = new Date(expires).toISOString();
     }
     const scope = input.scope ?? DEFAULT_SCOPE;
-    // A token may only hand out what it holds itself, so a narrow token cannot mint a wider one.
-    if (creator.kind === 'application' && !creator.scopes.includes('all.Application')) {
-      const missing = scope.filter((s) => !creator.scopes.includes(s));
-      if (missing.length > 0) throw new ForbiddenError(`A token cannot grant scopes it does not hold: ${missing.join(', ')}`);
-    }
+    // A caller may only hand out what it holds itself, so a narrow token cannot mint a wider one.
+    const missing = scope.filter((s) => !covers(creator.scopes, s));
+    if (missing.length > 0) throw new ForbiddenError(`A token cannot grant scopes it does not hold: ${missing.join(', ')}`);
     const creatorName = creator.kind === 'user' ? ((await this.store.users.findById(creator.userId))?.email ?? null) : null;
     const row: TokenRow = {
       id: newId(at.getTime()),
@@ -36,7 +40,7 @@ export class TokenService {
       description: input.description ?? null,
       scope,
       status: input.status ?? 'active',
-      expirationDate: input.expirationDate !== undefined ? new Date(input.expirationDate).toISOString() : null,
+      expirationDate,
       creatorId: creator.kind === 'user' ? creator.userId : creator.tokenId,
       creatorType: creator.kind === 'user' ? 'user' : 'apiToken',
       creatorName,
