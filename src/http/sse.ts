@@ -72,11 +72,19 @@ export class SseStream implements MessageSubscriber {
   private push(chunk: string): void {
     if (this.closed) return;
     this.queue.push(chunk);
-    if (this.queue.length - this.head > this.options.maxBuffered) {
-      this.head += 1;
-      this.dropped += 1;
+    const queued = this.queue.length - this.head;
+    if (this.blocked) {
+      // Only a client whose socket pushes back loses events, the oldest first.
+      if (queued > this.options.maxBuffered) {
+        this.head += 1;
+        this.dropped += 1;
+      }
+      return;
     }
-    if (!this.blocked && !this.scheduled) {
+    if (queued >= this.options.maxBuffered) {
+      // A burst bigger than the buffer goes out now rather than waiting for the turn to end.
+      this.flush();
+    } else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
