@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { registerAuthentication } from './http/authenticate.js';
+import { registerWriteCoalescing } from './http/coalesce-writes.js';
 import { registerCommonSchemas } from './http/common-schemas.js';
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
@@ -26,12 +27,14 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    forceCloseConnections: true,
+    // Idle keep-alive sockets close at once; requests in flight finish first (streams are ended by the runtime).
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
     frameworkErrors,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
   app.setValidatorCompiler(validatorCompiler);
+  registerWriteCoalescing(app);
   registerErrorHandling(app);
   registerJsonBody(app);
   registerCommonSchemas(app);
@@ -46,7 +49,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   authRoutes(app, ctx.auth, { max: config.loginRateLimit });
   applicationRoutes(app, ctx.applications);
   tokenRoutes(app, ctx.tokens);
-  integrationRoutes(app, ctx.integrations);
+  integrationRoutes(app, ctx.integrations, ctx.events);
   integrationMessageRoutes(app, ctx.integrations, ctx.runtime, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout });
   return app;
 }

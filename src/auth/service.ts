@@ -2,7 +2,7 @@ import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { DomainEvents } from '../events.js';
 import { Lru } from '../lib/lru.js';
 import { burnPasswordCheck, verifyPassword } from '../security/passwords.js';
-import type { TokenCodec } from '../security/tokens.js';
+import type { TokenClaims, TokenCodec } from '../security/tokens.js';
 import type { Store, TokenRow } from '../store/store.js';
 import type { Principal } from './principal.js';
 
@@ -29,6 +29,8 @@ export class AuthService {
   private readonly tokens = new Lru<string, Cached<TokenRow | null>>(50_000);
   private readonly users = new Lru<string, Cached<boolean>>(10_000);
   private readonly owners = new Lru<string, Cached<string | null>>(50_000);
+  /** Verified token strings, so a signature is checked once per token rather than per request. */
+  private readonly verified = new Lru<string, TokenClaims>(20_000);
   private readonly now: () => number;
 
   constructor(
@@ -69,9 +71,7 @@ export class AuthService {
     if (!authorization) throw new UnauthorizedError('An Authorization header with a Bearer token is required');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
     if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>"');
-    const claims = this.codec.verify(match[1]!);
-    if (claims === 'expired') throw new UnauthorizedError('The token has expired');
-    if (claims === 'invalid') throw new UnauthorizedError('The token is invalid');
+    const claims = this.verify(match[1]!);
 
     if (claims.typ === 'user') {
       if (!(await this.userExists(claims.sub))) throw new UnauthorizedError('The token belongs to a user that no longer exists');
@@ -96,6 +96,19 @@ export class AuthService {
     }
     const owner = await this.ownerOf(applicationId);
     if (owner !== principal.userId) throw new NotFoundError('Application was not found');
+  }
+
+  private verify(token: string): TokenClaims {
+    let claims = this.verified.get(token);
+    if (!claims) {
+      const result = this.codec.verify(token);
+      if (result === 'expired') throw new UnauthorizedError('The token has expired');
+      if (result === 'invalid') throw new UnauthorizedError('The token is invalid');
+      claims = result;
+      this.verified.set(token, claims);
+    }
+    if (claims.exp !== undefined && claims.exp * 1000 <= this.now()) throw new UnauthorizedError('The token has expired');
+    return claims;
   }
 
   private async cached<T>(cache: Lru<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {

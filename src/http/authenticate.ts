@@ -37,8 +37,15 @@ export function registerAuthentication(app: FastifyInstance, auth: AuthService):
     request.principal = principal;
   });
 
-  app.addHook('preHandler', async (request) => {
+  app.addHook('preHandler', (request, _reply, done) => {
     const applicationId = (request.params as { applicationId?: string } | undefined)?.applicationId;
-    if (request.principal && applicationId !== undefined) await auth.checkApplicationAccess(request.principal, applicationId);
+    const principal = request.principal;
+    if (!principal || applicationId === undefined) return done();
+    // Application tokens are settled without I/O; only users need their ownership looked up.
+    if (principal.kind === 'application') {
+      done(principal.applicationId === applicationId ? undefined : new ForbiddenError('This token does not have access to that application'));
+      return;
+    }
+    auth.checkApplicationAccess(principal, applicationId).then(() => done(), done);
   });
 }

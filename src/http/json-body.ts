@@ -44,9 +44,10 @@ function findBadString(value: unknown, path: string): string | undefined {
 export function registerJsonBody(app: FastifyInstance): void {
   // Fastify answers 415 to a Content-Type it cannot even parse, before any
   // parser runs; since every body is JSON here, such a header is simply replaced.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const type = request.headers['content-type'];
     if (type !== undefined && !MEDIA_TYPE.test(type)) request.headers['content-type'] = 'application/json';
+    done();
   });
 
   app.removeAllContentTypeParsers();

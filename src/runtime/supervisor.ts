@@ -105,8 +105,8 @@ export class Supervisor {
 
   private onCreated(spec: IntegrationSpec): void {
     if (this.stopped) return;
+    // One created disabled has never been connected: its status stays empty.
     if (spec.enabled) this.ensure(spec);
-    else this.recordDisabled(spec);
   }
 
   private onUpdated(before: IntegrationSpec, after: IntegrationSpec): void {

@@ -12,12 +12,33 @@ export interface Sealer {
 }
 
 const VERSION = 'v1';
+const IV_BYTES = 12;
+const IV_POOL = 4096;
+
+/**
+ * Random 96-bit IVs, drawn from a pool refilled in bulk: one randomBytes call
+ * costs about as much as the encryption itself. Each slice is used once.
+ */
+function ivSource(): () => Buffer {
+  let pool = Buffer.alloc(0);
+  let offset = 0;
+  return () => {
+    if (offset + IV_BYTES > pool.length) {
+      pool = randomBytes(IV_BYTES * IV_POOL);
+      offset = 0;
+    }
+    const iv = pool.subarray(offset, offset + IV_BYTES);
+    offset += IV_BYTES;
+    return iv;
+  };
+}
 
 export function createSealer(key: Buffer): Sealer {
   if (key.length !== 32) throw new Error('The secret key must be 32 bytes');
+  const nextIv = ivSource();
   return {
     seal(plaintext, associatedData) {
-      const iv = randomBytes(12);
+      const iv = nextIv();
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       cipher.setAAD(Buffer.from(associatedData, 'utf8'));
       const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);

@@ -15,8 +15,8 @@ export interface TokenCodec {
 
 export function createTokenCodec(key: Buffer): TokenCodec {
   const signer = createSigner({ key, algorithm: 'HS256', iss: 'tributary' });
-  // The cache skips the HMAC for tokens seen recently; expiry is still checked on every hit.
-  const verifier = createVerifier({ key, algorithms: ['HS256'], allowedIss: 'tributary', cache: 10_000, cacheTTL: 600_000 });
+  // Callers cache what verifies (AuthService); fast-jwt's own cache would hash every token again.
+  const verifier = createVerifier({ key, algorithms: ['HS256'], allowedIss: 'tributary' });
   return {
     sign(claims, expiresAt) {
       const payload: Record<string, unknown> = { ...claims };

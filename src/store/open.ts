@@ -12,10 +12,11 @@ import { settingRepository } from './repositories/settings.js';
 import { tokenRepository } from './repositories/tokens.js';
 import { userRepository } from './repositories/users.js';
 import type { Database } from './schema.js';
-import type { Store } from './store.js';
+import { withRowCache } from './repositories/integration-row-cache.js';
+import type { ApplicationRepository, Store } from './store.js';
 
 export type StoreOptions =
-  | { readonly kind: 'sqlite'; readonly file: string }
+  | { readonly kind: 'sqlite'; readonly file: string; readonly onError?: (message: string) => void }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly poolSize?: number };
 
 export function storeOptionsFrom(config: { databaseUrl?: string | undefined; databaseSchema: string; dataDir: string }): StoreOptions {
@@ -43,12 +44,26 @@ function guarded<T extends object>(repository: T, traits: DialectTraits): T {
 }
 
 function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Promise<void>): Store {
+  const baseApplications = guarded(applicationRepository(db, traits), traits);
+  const baseIntegrations = guarded(integrationRepository(db, traits), traits);
+  // Only a SQLite file is written by this process alone; PostgreSQL may have other writers (nodes, tools).
+  const integrations = traits.kind === 'sqlite' ? withRowCache(baseIntegrations) : undefined;
+  const applications: ApplicationRepository = integrations
+    ? {
+        ...baseApplications,
+        async delete(id) {
+          const removed = await baseApplications.delete(id);
+          if (removed) integrations.forget(removed);
+          return removed;
+        },
+      }
+    : baseApplications;
   return {
     kind: traits.kind,
     users: guarded(userRepository(db), traits),
-    applications: guarded(applicationRepository(db, traits), traits),
+    applications,
     tokens: guarded(tokenRepository(db, traits), traits),
-    integrations: guarded(integrationRepository(db, traits), traits),
+    integrations: integrations ?? baseIntegrations,
     integrationEvents: guarded(integrationEventRepository(db, traits), traits),
     settings: guarded(settingRepository(db), traits),
     async ping() {
@@ -65,9 +80,14 @@ function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Prom
 /** Opens the store and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.kind === 'sqlite') {
-    const db = openSqlite(options.file);
-    await migrateToLatest(db as Kysely<unknown>, sqliteTraits);
-    return assemble(db, sqliteTraits, () => db.destroy());
+    const { db, close } = openSqlite(options.file, options.onError);
+    try {
+      await migrateToLatest(db as Kysely<unknown>, sqliteTraits);
+    } catch (err) {
+      await close();
+      throw err;
+    }
+    return assemble(db, sqliteTraits, close);
   }
   await ensureSchema(options.url, options.schema);
   const { db } = openPostgres(options.url, options.schema, options.poolSize);

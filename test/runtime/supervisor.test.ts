@@ -216,7 +216,7 @@ describe('Supervisor', () => {
     const disabled = spec({ enabled: false });
     events.emit('integrationCreated', disabled);
     expect(net.of(disabled.id)).toHaveLength(0);
-    expect(writer.statuses.get(disabled.id)?.disconnectInfo?.error).toBe('disabled');
+    expect(writer.statuses.has(disabled.id)).toBe(false); // never connected: nothing to report
   });
 
   it('closes every link of a deleted application', async () => {

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import type { DomainEvents } from '../../events.js';
 import { errorResponses } from '../../http/common-schemas.js';
+import { MicroCache } from '../../http/micro-cache.js';
 import { links, paths } from '../../http/links.js';
 import { collectionQuery, commonQuery, echoQuery, paramsSchema, toListQuery, type CollectionQuery, type CommonQuery } from '../../http/query.js';
 import { SCOPES } from '../../security/scopes.js';
@@ -15,18 +17,33 @@ const itemParams = paramsSchema('applicationId', 'integrationId');
 
 type ItemParams = { applicationId: string; integrationId: string };
 
-export function integrationRoutes(app: FastifyInstance, service: IntegrationService): void {
+/** A list is served from memory for at most this long; changes through the API retire it at once. */
+const LIST_CACHE_TTL_MS = 500;
+const LIST_CACHE_SIZE = 32 * 1024 * 1024;
+
+export function integrationRoutes(app: FastifyInstance, service: IntegrationService, events: DomainEvents): void {
+  const lists = new MicroCache({ ttlMs: LIST_CACHE_TTL_MS, maxSize: LIST_CACHE_SIZE });
+  events.on('integrationCreated', (spec) => lists.invalidate(spec.applicationId));
+  events.on('integrationUpdated', (_before, after) => lists.invalidate(after.applicationId));
+  events.on('integrationDeleted', ({ applicationId }) => lists.invalidate(applicationId));
+  events.on('applicationDeleted', ({ id }) => lists.invalidate(id));
+
   app.addSchema(integration);
   app.addSchema(integrations);
 
   app.get<{ Params: { applicationId: string }; Querystring: CollectionQuery<IntegrationSortField> }>('/applications/:applicationId/integrations', {
     config: { scopes: SCOPES.integrations.get },
     schema: { tags, summary: 'Returns the integrations for an application', params: collectionParams, querystring: listQuery, response: { 200: { $ref: 'integrations#' }, ...errorResponses(404) } },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const { applicationId } = request.params;
       const list = toListQuery(request.query);
+      const key = `${JSON.stringify(list)}|${request.query._links}`;
+      const cached = lists.get(applicationId, key);
+      if (cached !== undefined) return reply.type('application/json; charset=utf-8').send(cached);
+      const version = lists.version(applicationId);
       const page = await service.list(applicationId, list);
-      return {
+      // The route's serializer always yields a string for an object payload.
+      const text = reply.serialize({
         items: page.items.map(({ row, spec }) => toIntegration(row, spec, request.query._links)),
         count: page.items.length,
         totalCount: page.totalCount,
@@ -34,7 +51,10 @@ export function integrationRoutes(app: FastifyInstance, service: IntegrationServ
         applicationId,
         _type: 'integrations',
         ...links(request.query._links, { self: paths.integrations(applicationId), application: paths.application(applicationId) }),
-      };
+      }) as string;
+      const body = Buffer.from(text, 'utf8');
+      lists.set(applicationId, key, version, body);
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   });
 

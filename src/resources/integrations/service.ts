@@ -1,6 +1,7 @@
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { DomainEvents } from '../../events.js';
 import { newId } from '../../lib/ids.js';
+import { Lru } from '../../lib/lru.js';
 import type { Sealer } from '../../security/sealer.js';
 import type { IntegrationEventRow, IntegrationEventSortField, IntegrationRow, IntegrationSortField, ListQuery, Page, Store } from '../../store/store.js';
 import { checkConfig } from './config-checks.js';
@@ -19,7 +20,12 @@ export interface Integration {
  * and an announcement of every change (DomainEvents) for whoever keeps the
  * live connections. It knows nothing about connectors.
  */
+/** Opened secrets kept per integration, valid while its sealed value is unchanged. */
+const OPENED_CACHE_SIZE = 20_000;
+
 export class IntegrationService {
+  private readonly opened = new Lru<string, { sealed: string; secret: Record<string, unknown> }>(OPENED_CACHE_SIZE);
+
   constructor(
     private readonly store: Store,
     private readonly sealer: Sealer,
@@ -53,6 +59,7 @@ export class IntegrationService {
       lastUpdated: at.toISOString(),
     };
     await this.store.integrations.insert(row);
+    this.remember(row, secret);
     const spec = this.specOf(row);
     this.events.emit('integrationCreated', spec);
     return { row, spec };
@@ -79,11 +86,13 @@ export class IntegrationService {
     if (givenConfig !== undefined || input.topics !== undefined) checkConfig(type, config, topics);
 
     let { config: plain, secrets } = before.row;
+    let opened: Record<string, unknown> | undefined;
     if (givenConfig !== undefined) {
       // A config object given replaces the stored one whole, secrets included.
       const split = splitConfig(type, givenConfig);
       plain = split.plain;
       secrets = sealSecrets(this.sealer, id, split.secret);
+      opened = split.secret;
     }
     const row: IntegrationRow = {
       ...before.row,
@@ -96,6 +105,7 @@ export class IntegrationService {
       lastUpdated: this.now().toISOString(),
     };
     if (!(await this.store.integrations.update(row))) throw new NotFoundError('Integration was not found');
+    if (opened) this.remember(row, opened);
     // The status may have moved on while we worked; report the stored one.
     const stored = (await this.store.integrations.findById(applicationId, id)) ?? row;
     const spec = this.specOf(stored);
@@ -105,6 +115,7 @@ export class IntegrationService {
 
   async delete(applicationId: string, id: string): Promise<void> {
     if (!(await this.store.integrations.delete(applicationId, id))) throw new NotFoundError('Integration was not found');
+    this.opened.delete(id);
     this.events.emit('integrationDeleted', { id, applicationId });
   }
 
@@ -138,9 +149,24 @@ export class IntegrationService {
       integrationType: type,
       enabled: row.enabled,
       topics: row.topics,
-      config: mergeConfig(row.config, openSecrets(this.sealer, row.id, row.secrets)),
+      config: mergeConfig(row.config, this.openSecrets(row)),
       status: row.status,
     };
+  }
+
+  /** What was just sealed need not be opened again. */
+  private remember(row: IntegrationRow, secret: Record<string, unknown>): void {
+    if (row.secrets !== null) this.opened.set(row.id, { sealed: row.secrets, secret });
+  }
+
+  /** AES-GCM opening costs more than reading the row; a sealed value never changes, so its opening is kept. */
+  private openSecrets(row: IntegrationRow): Record<string, unknown> {
+    if (row.secrets === null) return {};
+    const hit = this.opened.get(row.id);
+    if (hit?.sealed === row.secrets) return hit.secret;
+    const secret = openSecrets(this.sealer, row.id, row.secrets);
+    this.opened.set(row.id, { sealed: row.secrets, secret });
+    return secret;
   }
 
   private refuseOtherConfigs(type: IntegrationType, input: IntegrationInput): void {

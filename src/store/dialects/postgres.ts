@@ -42,11 +42,12 @@ export async function ensureSchema(connectionString: string, schema: string): Pr
   }
 }
 
-export function openPostgres(connectionString: string, schema: string, poolSize = 10): { db: Kysely<Database>; pool: pg.Pool } {
+export function openPostgres(connectionString: string, schema: string, poolSize = 20): { db: Kysely<Database>; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
-    connectionTimeoutMillis: 5000,
+    // Also bounds the wait for a free pooled connection: past it the request gets a 503.
+    connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
     options: `-c search_path="${schema}"`,
     types,

@@ -31,7 +31,8 @@ export function initial(traits: DialectTraits): Migration {
         .addColumn('creation_date', 'varchar(24)', (c) => c.notNull())
         .addColumn('last_updated', 'varchar(24)', (c) => c.notNull())
         .execute();
-      for (const column of ['name', 'creation_date', 'last_updated']) {
+      await db.schema.createIndex('applications_owner_name').on('applications').columns(['owner_id', 'name', 'id', 'name_fold']).execute();
+      for (const column of ['creation_date', 'last_updated']) {
         await db.schema.createIndex(`applications_owner_${column}`).on('applications').columns(['owner_id', column, 'id']).execute();
       }
       await db.schema.createIndex('applications_owner_id').on('applications').columns(['owner_id', 'id']).execute();
@@ -52,7 +53,8 @@ export function initial(traits: DialectTraits): Migration {
         .addColumn('creation_date', 'varchar(24)', (c) => c.notNull())
         .addColumn('last_updated', 'varchar(24)', (c) => c.notNull())
         .execute();
-      for (const column of ['name', 'status', 'creation_date', 'last_updated', 'expiration_date']) {
+      await db.schema.createIndex('api_tokens_app_name').on('api_tokens').columns(['application_id', 'name', 'id', 'name_fold']).execute();
+      for (const column of ['status', 'creation_date', 'last_updated', 'expiration_date']) {
         await db.schema.createIndex(`api_tokens_app_${column}`).on('api_tokens').columns(['application_id', column, 'id']).execute();
       }
       await db.schema.createIndex('api_tokens_app_id').on('api_tokens').columns(['application_id', 'id']).execute();
@@ -73,11 +75,12 @@ export function initial(traits: DialectTraits): Migration {
         .addColumn('creation_date', 'varchar(24)', (c) => c.notNull())
         .addColumn('last_updated', 'varchar(24)', (c) => c.notNull())
         .execute();
-      for (const column of ['name', 'integration_type', 'creation_date', 'last_updated']) {
+      // name_fold rides along so a name filter is checked from the index, not from each row.
+      await db.schema.createIndex('integrations_app_name').on('integrations').columns(['application_id', 'name', 'id', 'name_fold']).execute();
+      for (const column of ['integration_type', 'creation_date', 'last_updated']) {
         await db.schema.createIndex(`integrations_app_${column}`).on('integrations').columns(['application_id', column, 'id']).execute();
       }
       await db.schema.createIndex('integrations_app_id').on('integrations').columns(['application_id', 'id']).execute();
-      await db.schema.createIndex('integrations_enabled').on('integrations').columns(['enabled', 'id']).execute();
 
       await db.schema
         .createTable('integration_events')

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { DialectTraits } from '../dialects/traits.js';
 import { applyFilter, applyOrderAndPage, asciiFolded, type ListColumns } from '../list.js';
 import type { Database, IntegrationEventsTable } from '../schema.js';
@@ -41,9 +41,16 @@ export function integrationEventRepository(db: Kysely<Database>, traits: Dialect
       return { items: rows.map(toRow), totalCount: Number(total.n) };
     },
     async trim(integrationIds, keep) {
-      for (const id of integrationIds) {
-        const newest = db.selectFrom('integration_events').select('id').where('integration_id', '=', id).orderBy('ts', 'desc').orderBy('id', 'desc').limit(keep);
-        await db.deleteFrom('integration_events').where('integration_id', '=', id).where('id', 'not in', newest).execute();
+      // One statement per batch: rank each integration's events newest first, delete past `keep`.
+      for (let i = 0; i < integrationIds.length; i += 500) {
+        const ids = integrationIds.slice(i, i + 500);
+        const ranked = db
+          .selectFrom('integration_events')
+          .select(['id', sql<number>`row_number() over (partition by integration_id order by ts desc, id desc)`.as('rank')])
+          .where('integration_id', 'in', ids)
+          .as('ranked');
+        const surplus = db.selectFrom(ranked).select('ranked.id').where('ranked.rank', '>', keep);
+        await db.deleteFrom('integration_events').where('id', 'in', surplus).execute();
       }
     },
   };

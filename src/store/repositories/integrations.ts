@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { foldCase } from '../../lib/glob.js';
 import type { DialectTraits } from '../dialects/traits.js';
+import { PreparedQueries } from '../prepared.js';
 import { applyFilter, applyOrderAndPage, asciiFolded, folded, type ListColumns } from '../list.js';
 import type { Database, IntegrationsTable } from '../schema.js';
 import type { IntegrationRepository, IntegrationRow, IntegrationSortField, IntegrationStatus } from '../store.js';
@@ -44,16 +45,20 @@ function toColumns(row: IntegrationRow) {
 }
 
 export function integrationRepository(db: Kysely<Database>, traits: DialectTraits): IntegrationRepository {
+  const prepared = new PreparedQueries(db as Kysely<unknown>);
   return {
     async insert(row) {
-      await db
-        .insertInto('integrations')
-        .values({ id: row.id, application_id: row.applicationId, creation_date: row.creationDate, status: JSON.stringify(row.status), ...toColumns(row) })
-        .execute();
+      const values = { id: row.id, application_id: row.applicationId, creation_date: row.creationDate, status: JSON.stringify(row.status), ...toColumns(row) };
+      const names = Object.keys(values) as (keyof typeof values)[];
+      await prepared.run('integrations.insert', names.map((n) => values[n]), (p) =>
+        db.insertInto('integrations').values(Object.fromEntries(names.map((n, i) => [n, p[i]])) as unknown as typeof values),
+      );
     },
     async findById(applicationId, id) {
-      const r = await db.selectFrom('integrations').selectAll().where('id', '=', id).where('application_id', '=', applicationId).executeTakeFirst();
-      return r && toRow(r);
+      const { rows } = await prepared.run('integrations.findById', [id, applicationId], ([pid, papp]) =>
+        db.selectFrom('integrations').selectAll().where('id', '=', pid!).where('application_id', '=', papp!),
+      );
+      return rows[0] && toRow(rows[0]);
     },
     async list(applicationId, query) {
       const base = applyFilter(db.selectFrom('integrations').where('application_id', '=', applicationId), query, columns, traits);
@@ -71,8 +76,16 @@ export function integrationRepository(db: Kysely<Database>, traits: DialectTrait
       return rows.map(toRow);
     },
     async update(row) {
-      const r = await db.updateTable('integrations').set(toColumns(row)).where('id', '=', row.id).where('application_id', '=', row.applicationId).executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
+      const values = toColumns(row);
+      const names = Object.keys(values) as (keyof typeof values)[];
+      const r = await prepared.run('integrations.update', [...names.map((n) => values[n]), row.id, row.applicationId], (p) =>
+        db
+          .updateTable('integrations')
+          .set(Object.fromEntries(names.map((n, i) => [n, p[i]])) as unknown as typeof values)
+          .where('id', '=', p[names.length]!)
+          .where('application_id', '=', p[names.length + 1]!),
+      );
+      return Number(r.numAffectedRows ?? 0) > 0;
     },
     async delete(applicationId, id) {
       const r = await db.deleteFrom('integrations').where('id', '=', id).where('application_id', '=', applicationId).executeTakeFirst();
