@@ -16,7 +16,7 @@ import { withRowCache } from './repositories/integration-row-cache.js';
 import type { ApplicationRepository, Store } from './store.js';
 
 export type StoreOptions =
-  | { readonly kind: 'sqlite'; readonly file: string; readonly onError?: (message: string) => void }
+  | { readonly kind: 'sqlite'; readonly file: string; readonly onError?: (this: void, message: string) => void }
   | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly poolSize?: number };
 
 export function storeOptionsFrom(config: { databaseUrl?: string | undefined; databaseSchema: string; dataDir: string }): StoreOptions {

@@ -59,7 +59,7 @@ class Core {
     while (this.transaction && this.transaction.owner !== handle) await this.transaction.ended;
     if (this.closed) throw closedError();
     const statement = this.prepare(query.sql);
-    if (statement.reader) return { rows: statement.all(query.parameters as unknown[]) as R[] };
+    if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
     if (this.transaction) return this.run<R>(statement, query);
     return this.runInBatch<R>(statement, query);
   }
@@ -129,7 +129,7 @@ class Core {
   }
 
   private run<R>(statement: Statement, query: CompiledQuery): QueryResult<R> {
-    const { changes, lastInsertRowid } = statement.run(query.parameters as unknown[]);
+    const { changes, lastInsertRowid } = statement.run(query.parameters);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
   }
 
