@@ -23,7 +23,7 @@ export const sqliteTraits: DialectTraits = {
 const CHECKPOINT_INTERVAL_MS = 1000;
 
 /** Opens (creating if needed) a SQLite database file, or an in-memory one for ':memory:'. */
-export function openSqlite(file: string, onError: (message: string) => void = () => {}): { db: Kysely<Database>; close(): Promise<void> } {
+export function openSqlite(file: string, onError: (message: string) => void = () => {}): { db: Kysely<Database>; close: () => Promise<void> } {
   const inMemory = file === ':memory:';
   if (!inMemory) fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new BetterSqlite3(file);
@@ -38,7 +38,7 @@ export function openSqlite(file: string, onError: (message: string) => void = ()
   const db = new Kysely<Database>({ dialect: groupCommitDialect(database) });
   return {
     db,
-    async close() {
+    close: async () => {
       await db.destroy();
       await checkpointer?.stop();
     },
