@@ -43,8 +43,8 @@ export interface ContextOptions {
 }
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<Context> {
-  const theStore = options.store ?? (await openStore(storeOptionsFrom(config)));
   const logger = options.logger ?? pino({ level: 'silent' });
+  const theStore = options.store ?? (await openStore({ ...storeOptionsFrom(config), onError: (message: string) => logger.warn({ module: 'store' }, message) }));
   try {
     const sealer = createSealer(loadSecretKey(config.secretKey, config.dataDir));
     await verifySecretKey(theStore.settings, sealer);

@@ -41,6 +41,20 @@ export class AuthService {
   ) {
     this.now = options.now ?? Date.now;
     events.on('tokenChanged', ({ id }) => this.tokens.delete(id));
+    // Other nodes' changes (PostgreSQL): revoked tokens and deleted applications take effect here too.
+    store.changes?.subscribe(
+      ({ table, id }) => {
+        if (table === 'api_tokens') this.tokens.delete(id);
+        if (table === 'applications') {
+          this.owners.delete(id);
+          this.tokens.deleteWhere((cached) => cached.value?.applicationId === id);
+        }
+      },
+      () => {
+        this.tokens.clear();
+        this.owners.clear();
+      },
+    );
     events.on('applicationDeleted', ({ id }) => {
       this.owners.delete(id);
       this.tokens.deleteWhere((cached) => cached.value?.applicationId === id);

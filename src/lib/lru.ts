@@ -39,6 +39,11 @@ export class Lru<K, V> {
     for (const map of [this.young, this.old]) for (const [key, value] of map) if (predicate(value, key)) map.delete(key);
   }
 
+  clear(): void {
+    this.young = new Map();
+    this.old = new Map();
+  }
+
   get size(): number {
     return this.young.size + this.old.size;
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
 import { StoreUnavailableError } from '../errors.js';
+import { PostgresChangeFeed } from './dialects/postgres-changes.js';
 import { ensureSchema, openPostgres, postgresTraits } from './dialects/postgres.js';
 import { openSqlite, sqliteTraits } from './dialects/sqlite.js';
 import type { DialectTraits } from './dialects/traits.js';
@@ -13,11 +14,11 @@ import { tokenRepository } from './repositories/tokens.js';
 import { userRepository } from './repositories/users.js';
 import type { Database } from './schema.js';
 import { withRowCache } from './repositories/integration-row-cache.js';
-import type { ApplicationRepository, Store } from './store.js';
+import type { ApplicationRepository, ChangeFeed, Store } from './store.js';
 
 export type StoreOptions =
   | { readonly kind: 'sqlite'; readonly file: string; readonly onError?: (this: void, message: string) => void }
-  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly poolSize?: number };
+  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly poolSize?: number; readonly onError?: (this: void, message: string) => void };
 
 export function storeOptionsFrom(config: { databaseUrl?: string | undefined; databaseSchema: string; dataDir: string }): StoreOptions {
   return config.databaseUrl
@@ -43,27 +44,25 @@ function guarded<T extends object>(repository: T, traits: DialectTraits): T {
   return wrapped as T;
 }
 
-function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Promise<void>): Store {
+function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Promise<void>, changes?: ChangeFeed): Store {
   const baseApplications = guarded(applicationRepository(db, traits), traits);
-  const baseIntegrations = guarded(integrationRepository(db, traits), traits);
-  // Only a SQLite file is written by this process alone; PostgreSQL may have other writers (nodes, tools).
-  const integrations = traits.kind === 'sqlite' ? withRowCache(baseIntegrations) : undefined;
-  const applications: ApplicationRepository = integrations
-    ? {
-        ...baseApplications,
-        async delete(id) {
-          const removed = await baseApplications.delete(id);
-          if (removed) integrations.forget(removed);
-          return removed;
-        },
-      }
-    : baseApplications;
+  // A SQLite file is written by this process alone; PostgreSQL rows others change arrive on the change feed.
+  const integrations = withRowCache(guarded(integrationRepository(db, traits), traits), changes);
+  const applications: ApplicationRepository = {
+    ...baseApplications,
+    async delete(id) {
+      const removed = await baseApplications.delete(id);
+      if (removed) integrations.forget(removed);
+      return removed;
+    },
+  };
   return {
     kind: traits.kind,
+    ...(changes ? { changes } : {}),
     users: guarded(userRepository(db), traits),
     applications,
     tokens: guarded(tokenRepository(db, traits), traits),
-    integrations: integrations ?? baseIntegrations,
+    integrations,
     integrationEvents: guarded(integrationEventRepository(db, traits), traits),
     settings: guarded(settingRepository(db), traits),
     async ping() {
@@ -97,5 +96,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
-  return assemble(db, postgresTraits, () => db.destroy());
+  const changes = new PostgresChangeFeed(options.url, options.schema, options.onError ?? (() => {}));
+  await changes.start();
+  return assemble(db, postgresTraits, async () => {
+    await changes.stop();
+    await db.destroy();
+  }, changes);
 }

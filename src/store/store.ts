@@ -149,8 +149,25 @@ export interface SettingRepository {
   getOrInsert(key: string, value: string): Promise<string>;
 }
 
+export interface RowChange {
+  readonly table: string;
+  readonly id: string;
+}
+
+/**
+ * Changes to cached rows made by anyone, this process included; only stores
+ * with other writers have one (PostgreSQL). While `live` is false, caches
+ * must not be trusted; `reset` asks listeners to drop everything they hold.
+ */
+export interface ChangeFeed {
+  readonly live: boolean;
+  subscribe(change: (change: RowChange) => void, reset: () => void): () => void;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Present when other processes may write the same data (PostgreSQL). */
+  readonly changes?: ChangeFeed;
   readonly users: UserRepository;
   readonly applications: ApplicationRepository;
   readonly tokens: TokenRepository;

@@ -1,11 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { DialectTraits } from '../dialects/traits.js';
 import { initial } from './0001-initial.js';
+import { changeNotifications } from './0002-change-notifications.js';
 
 /** Versioned migrations, applied in name order; never edit one that has shipped. */
 function migrations(traits: DialectTraits): Record<string, Migration> {
   return {
     '0001-initial': initial(traits),
+    '0002-change-notifications': changeNotifications(traits),
   };
 }
 

@@ -1,22 +1,34 @@
 import { Lru } from '../../lib/lru.js';
-import type { IntegrationRepository, IntegrationRow } from '../store.js';
+import type { ChangeFeed, IntegrationRepository, IntegrationRow } from '../store.js';
 
 const CAPACITY = 50_000;
 
 /**
- * A write-through cache of integration rows, for a store this process alone
- * writes (SQLite: one node per database file). Every write goes to the
- * database first and reaches the cache once committed; a read during which
- * any write completed does not store what it read (a write generation), so
- * the cache never holds anything older than the database.
+ * A write-through cache of integration rows. Every write goes to the database
+ * first and reaches the cache once committed; a read during which any write
+ * completed or any change was announced does not store what it read (a write
+ * generation). With no change feed the store must have no other writer
+ * (SQLite: one node per file); with one (PostgreSQL), rows others change are
+ * dropped as their notifications arrive, and the cache is bypassed whenever
+ * the feed is not listening.
  */
-export function withRowCache(repository: IntegrationRepository): IntegrationRepository & { forget(ids: readonly string[]): void } {
+export function withRowCache(repository: IntegrationRepository, feed?: ChangeFeed): IntegrationRepository & { forget(ids: readonly string[]): void } {
   const rows = new Lru<string, IntegrationRow>(CAPACITY);
   let generation = 0;
   const forget = (id: string) => {
     rows.delete(id);
     generation += 1;
   };
+  feed?.subscribe(
+    (change) => {
+      if (change.table === 'integrations') forget(change.id);
+    },
+    () => {
+      rows.clear();
+      generation += 1;
+    },
+  );
+  const trusted = () => feed === undefined || feed.live;
 
   return {
     ...repository,
@@ -26,11 +38,12 @@ export function withRowCache(repository: IntegrationRepository): IntegrationRepo
       rows.set(row.id, row);
     },
     async findById(applicationId, id) {
+      if (!trusted()) return repository.findById(applicationId, id);
       const cached = rows.get(id);
       if (cached) return cached.applicationId === applicationId ? cached : undefined;
       const before = generation;
       const row = await repository.findById(applicationId, id);
-      if (row && generation === before) rows.set(id, row);
+      if (row && generation === before && trusted()) rows.set(id, row);
       return row;
     },
     async update(row) {
