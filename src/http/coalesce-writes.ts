@@ -4,15 +4,15 @@ import type { FastifyInstance } from 'fastify';
 const corked = new WeakSet<Socket>();
 
 /**
- * Pipelined requests that arrive in one read are usually all answered within
- * the same event-loop turn; writing each answer as its own syscall costs more
- * than building it. The socket is corked when the first of them arrives and
- * uncorked at the end of the turn, so the answers leave in one write. The
- * delay is at most one turn of the loop.
+ * Answers ready in the same event-loop turn (pipelined reads answered from
+ * memory, writes acknowledged by one group commit) would each cost a write
+ * syscall, which costs more than building them. The socket is corked when the
+ * first of them is sent and uncorked at the end of the turn, so they leave in
+ * one write. The delay is at most one turn of the loop.
  */
 export function registerWriteCoalescing(app: FastifyInstance): void {
-  app.addHook('onRequest', (request, _reply, done) => {
-    const socket = request.raw.socket as Socket | null;
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    const socket = reply.raw.socket as Socket | null;
     // Injected requests (tests) come on a stand-in socket without cork().
     if (socket && typeof socket.cork === 'function' && !corked.has(socket)) {
       corked.add(socket);
@@ -22,6 +22,6 @@ export function registerWriteCoalescing(app: FastifyInstance): void {
         socket.uncork();
       });
     }
-    done();
+    done(null, payload);
   });
 }

@@ -5,7 +5,7 @@ import { MicroCache } from '../../http/micro-cache.js';
 import { links, paths } from '../../http/links.js';
 import { collectionQuery, commonQuery, echoQuery, paramsSchema, toListQuery, type CollectionQuery, type CommonQuery } from '../../http/query.js';
 import { SCOPES } from '../../security/scopes.js';
-import type { IntegrationSortField } from '../../store/store.js';
+import type { IntegrationRow, IntegrationSortField } from '../../store/store.js';
 import { toIntegration } from './mapping.js';
 import { integration, integrationPatch, integrationPost, integrations, type IntegrationInput } from './schemas.js';
 import type { IntegrationService } from './service.js';
@@ -74,12 +74,26 @@ export function integrationRoutes(app: FastifyInstance, service: IntegrationServ
     },
   });
 
+  // Rows from the store's cache are immutable and replaced on every change, so a
+  // row's serialized answer can be kept with it and dropped along with it.
+  const answers = new WeakMap<IntegrationRow, { withLinks?: Buffer; withoutLinks?: Buffer }>();
+
   app.get<{ Params: ItemParams; Querystring: CommonQuery }>('/applications/:applicationId/integrations/:integrationId', {
     config: { scopes: SCOPES.integration.get },
     schema: { tags, summary: 'Retrieves information on an integration', params: itemParams, querystring: commonQuery, response: { 200: { $ref: 'integration#' }, ...errorResponses(404) } },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const { row, spec } = await service.get(request.params.applicationId, request.params.integrationId);
-      return toIntegration(row, spec, request.query._links);
+      const withLinks = request.query._links;
+      let kept = answers.get(row);
+      if (!kept) answers.set(row, (kept = {}));
+      let body = withLinks ? kept.withLinks : kept.withoutLinks;
+      if (!body) {
+        // The route's serializer always yields a string for an object payload.
+        body = Buffer.from(reply.serialize(toIntegration(row, spec, withLinks)) as string, 'utf8');
+        if (withLinks) kept.withLinks = body;
+        else kept.withoutLinks = body;
+      }
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   });
 
