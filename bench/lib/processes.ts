@@ -10,6 +10,11 @@ export interface SpawnSpec {
   readonly args: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /**
+   * Takes stdout's raw chunks instead of keeping its lines for tail(), for a
+   * child whose output is data (a subscriber printing messages); stderr is kept either way.
+   */
+  readonly stdout?: (chunk: Buffer) => void;
 }
 
 export interface ExitInfo {
@@ -57,7 +62,8 @@ export function spawnChild(spec: SpawnSpec): Child {
     lines.push(line);
     if (lines.length > TAIL_LINES) lines.shift();
   };
-  for (const stream of [proc.stdout, proc.stderr]) {
+  if (spec.stdout) proc.stdout?.on('data', spec.stdout);
+  for (const stream of spec.stdout ? [proc.stderr] : [proc.stdout, proc.stderr]) {
     if (stream) readline.createInterface({ input: stream, crlfDelay: Infinity }).on('line', collect);
   }
 

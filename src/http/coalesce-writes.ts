@@ -12,7 +12,7 @@ const corked = new WeakSet<Socket>();
  */
 export function registerWriteCoalescing(app: FastifyInstance): void {
   app.addHook('onSend', (_request, reply, payload, done) => {
-    const socket = reply.raw.socket as Socket | null;
+    const socket = reply.raw.socket;
     // Injected requests (tests) come on a stand-in socket without cork().
     if (socket && typeof socket.cork === 'function' && !corked.has(socket)) {
       corked.add(socket);
