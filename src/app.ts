@@ -15,6 +15,8 @@ import { integrationRoutes } from './resources/integrations/routes.js';
 import { tokenRoutes } from './resources/tokens/routes.js';
 import { VERSION } from './version.js';
 
+const REQUEST_LOG_LEVELS = new Set(['trace', 'debug', 'info']);
+
 export interface AppOptions {
   /** A pino logger; requests are not logged when absent (tests). */
   readonly logger?: FastifyBaseLogger;
@@ -25,6 +27,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   const { config } = ctx;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // A child logger per request only pays off when requests are logged (info and below).
+    childLoggerFactory: (logger, bindings, childOptions) => (REQUEST_LOG_LEVELS.has(logger.level) ? logger.child(bindings, childOptions) : logger),
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
     // Idle keep-alive sockets close at once; requests in flight finish first (streams are ended by the runtime).

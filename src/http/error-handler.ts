@@ -35,7 +35,7 @@ function send(reply: FastifyReply, status: number, type: string, message: string
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply) => {
     if (error instanceof ApiError) {
-      if (error.statusCode >= 500) request.log.warn({ err: error.cause ?? error }, error.message);
+      if (error.statusCode >= 500) request.log.warn({ err: error.cause ?? error, reqId: request.id }, error.message);
       return send(reply, error.statusCode, error.type, error.message, { ...error.headers });
     }
     const status = error.statusCode ?? 500;
@@ -43,7 +43,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (status < 500 && type) {
       return send(reply, status, type, MESSAGE_BY_CODE[error.code] ?? error.message);
     }
-    request.log.error({ err: error }, 'unexpected error');
+    request.log.error({ err: error, reqId: request.id, url: request.url }, 'unexpected error');
     return send(reply, 500, 'InternalError', `Internal server error (request ${request.id})`);
   });
 
