@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { linkSchema } from './links.js';
 
 export const errorSchema = {
   $id: 'error',
@@ -25,4 +26,29 @@ export function errorResponses(...statuses: number[]) {
 export function registerCommonSchemas(app: FastifyInstance): void {
   app.addSchema(errorSchema);
   app.addSchema(successSchema);
+}
+
+/**
+ * A Losant collection response: the items, the counts, and the list
+ * parameters echoed back, plus whatever owner fields the collection carries.
+ */
+export function collectionSchema<const Extra extends Record<string, unknown>>(id: string, itemId: string, extra: Extra) {
+  return {
+    $id: id,
+    type: 'object',
+    properties: {
+      items: { type: 'array', items: { $ref: `${itemId}#` } },
+      count: { type: 'integer' },
+      totalCount: { type: 'integer' },
+      perPage: { type: 'integer' },
+      page: { type: 'integer' },
+      filter: { type: 'string' },
+      filterField: { type: 'string' },
+      sortField: { type: 'string' },
+      sortDirection: { type: 'string' },
+      ...extra,
+      _type: { type: 'string' },
+      _links: linkSchema,
+    },
+  } as const;
 }

@@ -1,4 +1,5 @@
 import { linkSchema } from '../../http/links.js';
+import { collectionSchema } from '../../http/common-schemas.js';
 
 const globalItem = {
   type: 'object',
@@ -80,20 +81,4 @@ export const application = {
   },
 } as const;
 
-export const applications = {
-  $id: 'applications',
-  type: 'object',
-  properties: {
-    items: { type: 'array', items: { $ref: 'application#' } },
-    count: { type: 'integer' },
-    totalCount: { type: 'integer' },
-    perPage: { type: 'integer' },
-    page: { type: 'integer' },
-    filter: { type: 'string' },
-    filterField: { type: 'string' },
-    sortField: { type: 'string' },
-    sortDirection: { type: 'string' },
-    _type: { type: 'string' },
-    _links: linkSchema,
-  },
-} as const;
+export const applications = collectionSchema('applications', 'application', {});

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { errorResponses } from '../../http/common-schemas.js';
 import { links, paths } from '../../http/links.js';
 import { collectionQuery, commonQuery, echoQuery, paramsSchema, toListQuery, type CollectionQuery } from '../../http/query.js';
@@ -36,6 +36,11 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
 }
 
 export function integrationMessageRoutes(app: FastifyInstance, integrations: IntegrationService, runtime: Runtime, options: MessageRouteOptions): void {
+  /** Takes the response over from Fastify and turns it into an SSE stream of integrationMessage events. */
+  const openStream = (reply: FastifyReply, query: StreamQuery) => {
+    reply.hijack();
+    return new SseStream(reply.raw, { keepAliveSeconds: query.keepAliveInterval, maxBuffered: options.sseBuffer, eventName: 'integrationMessage' });
+  };
   app.addSchema(integrationEvent);
   app.addSchema(integrationEvents);
 
@@ -51,8 +56,7 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
     handler: async (request, reply) => {
       const { applicationId, integrationId } = request.params;
       if (!(await integrations.exists(applicationId, integrationId))) throw new NotFoundError('Integration was not found');
-      reply.hijack();
-      const stream = new SseStream(reply.raw, { keepAliveSeconds: request.query.keepAliveInterval, maxBuffered: options.sseBuffer, eventName: 'integrationMessage' });
+      const stream = openStream(reply, request.query);
       stream.onClose(runtime.bus.subscribeIntegration(integrationId, applicationId, stream));
       // It may have been deleted between the check and the subscription.
       if (!(await integrations.exists(applicationId, integrationId))) stream.end('The integration was deleted');
@@ -69,8 +73,7 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
       response: errorResponses(404),
     },
     handler: async (request, reply) => {
-      reply.hijack();
-      const stream = new SseStream(reply.raw, { keepAliveSeconds: request.query.keepAliveInterval, maxBuffered: options.sseBuffer, eventName: 'integrationMessage' });
+      const stream = openStream(reply, request.query);
       stream.onClose(runtime.bus.subscribeApplication(request.params.applicationId, stream));
     },
   });

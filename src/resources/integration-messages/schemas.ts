@@ -1,5 +1,5 @@
-import { linkSchema } from '../../http/links.js';
 import { commonQueryProperties } from '../../http/query.js';
+import { collectionSchema } from '../../http/common-schemas.js';
 
 export const streamQuery = {
   type: 'object',
@@ -48,22 +48,4 @@ export const integrationEvent = {
   },
 } as const;
 
-export const integrationEvents = {
-  $id: 'integrationEvents',
-  type: 'object',
-  properties: {
-    items: { type: 'array', items: { $ref: 'integrationEvent#' } },
-    count: { type: 'integer' },
-    totalCount: { type: 'integer' },
-    perPage: { type: 'integer' },
-    page: { type: 'integer' },
-    filter: { type: 'string' },
-    filterField: { type: 'string' },
-    sortField: { type: 'string' },
-    sortDirection: { type: 'string' },
-    integrationId: { type: 'string' },
-    applicationId: { type: 'string' },
-    _type: { type: 'string' },
-    _links: linkSchema,
-  },
-} as const;
+export const integrationEvents = collectionSchema('integrationEvents', 'integrationEvent', { integrationId: { type: 'string' }, applicationId: { type: 'string' } });

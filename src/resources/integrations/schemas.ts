@@ -1,6 +1,7 @@
 import { linkSchema } from '../../http/links.js';
 import { configResponseSchemas, configSchemas } from './config-schemas.js';
 import { CONFIG_KEYS, INTEGRATION_TYPES } from './types.js';
+import { collectionSchema } from '../../http/common-schemas.js';
 
 const topics = {
   type: 'array',
@@ -84,21 +85,4 @@ export const integration = {
   },
 } as const;
 
-export const integrations = {
-  $id: 'integrations',
-  type: 'object',
-  properties: {
-    items: { type: 'array', items: { $ref: 'integration#' } },
-    count: { type: 'integer' },
-    totalCount: { type: 'integer' },
-    perPage: { type: 'integer' },
-    page: { type: 'integer' },
-    filter: { type: 'string' },
-    filterField: { type: 'string' },
-    sortField: { type: 'string' },
-    sortDirection: { type: 'string' },
-    applicationId: { type: 'string' },
-    _type: { type: 'string' },
-    _links: linkSchema,
-  },
-} as const;
+export const integrations = collectionSchema('integrations', 'integration', { applicationId: { type: 'string' } });

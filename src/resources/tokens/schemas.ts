@@ -1,5 +1,6 @@
 import { linkSchema } from '../../http/links.js';
 import { APPLICATION_SCOPE_PATTERN } from '../../security/scopes.js';
+import { collectionSchema } from '../../http/common-schemas.js';
 
 export const tokenPost = {
   type: 'object',
@@ -66,22 +67,4 @@ export const apiToken = {
   },
 } as const;
 
-export const apiTokens = {
-  $id: 'apiTokens',
-  type: 'object',
-  properties: {
-    items: { type: 'array', items: { $ref: 'apiToken#' } },
-    count: { type: 'integer' },
-    totalCount: { type: 'integer' },
-    perPage: { type: 'integer' },
-    page: { type: 'integer' },
-    filter: { type: 'string' },
-    filterField: { type: 'string' },
-    sortField: { type: 'string' },
-    sortDirection: { type: 'string' },
-    ownerId: { type: 'string' },
-    ownerType: { type: 'string' },
-    _type: { type: 'string' },
-    _links: linkSchema,
-  },
-} as const;
+export const apiTokens = collectionSchema('apiTokens', 'apiToken', { ownerId: { type: 'string' }, ownerType: { type: 'string' } });
