@@ -69,6 +69,11 @@ export class SseStream implements MessageSubscriber {
     return this.dropped;
   }
 
+  /** Events held in memory, dropped ones not yet released included (at most twice the buffer). */
+  get heldCount(): number {
+    return this.queue.length;
+  }
+
   private push(chunk: string): void {
     if (this.closed) return;
     this.queue.push(chunk);
@@ -78,6 +83,12 @@ export class SseStream implements MessageSubscriber {
       if (queued > this.options.maxBuffered) {
         this.head += 1;
         this.dropped += 1;
+        // Let go of the dropped ones too, not only skip them: a reader stalled for
+        // hours must cost maxBuffered events, not everything ever sent to it.
+        if (this.head >= this.options.maxBuffered) {
+          this.queue = this.queue.slice(this.head);
+          this.head = 0;
+        }
       }
       return;
     }

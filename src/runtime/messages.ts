@@ -12,6 +12,18 @@ export interface InboundMessage {
   readonly binary: boolean;
 }
 
+let isoMs = 0;
+let isoText = new Date(0).toISOString();
+
+/** Messages arrive thousands per millisecond; the timestamp text is made once per millisecond. */
+function isoTime(ms: number): string {
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
+  }
+  return isoText;
+}
+
 /**
  * The SSE `data` of an `integrationMessage` event: `{ time, topic, message }`,
  * plus `encoding: "base64"` when the payload is binary (or not valid UTF-8),
@@ -30,5 +42,5 @@ export function messageData(message: InboundMessage, withIntegrationId: boolean)
     base64 = true;
   }
   const head = withIntegrationId ? `{"integrationId":"${message.integrationId}",` : '{';
-  return `${head}"time":"${new Date(message.time).toISOString()}","topic":${JSON.stringify(message.topic)},"message":${JSON.stringify(text)}${base64 ? ',"encoding":"base64"' : ''}}`;
+  return `${head}"time":"${isoTime(message.time)}","topic":${JSON.stringify(message.topic)},"message":${JSON.stringify(text)}${base64 ? ',"encoding":"base64"' : ''}}`;
 }

@@ -4,6 +4,12 @@ import type { IntegrationEventRow, IntegrationStatus, Store } from '../store/sto
 import type { Clock, TimerHandle } from './clock.js';
 
 const MAX_PENDING_EVENTS = 50_000;
+/**
+ * Rows written per slice. A broker dropping ten thousand links at once would
+ * otherwise be one write long enough to stall the event loop (SQLite runs on
+ * it); slices leave the loop free for requests in between.
+ */
+const SLICE = 1000;
 
 export interface StatusWriterOptions {
   /** How often pending changes are written; GET reflects a change within this. */
@@ -28,7 +34,7 @@ export class StatusWriter {
   private statuses = new Map<string, IntegrationStatus>();
   private events: IntegrationEventRow[] = [];
   private timer: TimerHandle | undefined;
-  private flushing: Promise<void> | undefined;
+  private flushing: Promise<boolean> | undefined;
   private stopped = false;
 
   constructor(
@@ -57,18 +63,23 @@ export class StatusWriter {
     this.events = this.events.filter((e) => e.integrationId !== integrationId);
   }
 
-  /** Writes everything pending now (also waits for a write in progress). */
+  /** Writes everything pending now, a slice at a time (also waits for a write in progress). */
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.statuses.size === 0 && this.events.length === 0) return;
-    const statuses = this.statuses;
-    const events = this.events;
-    this.statuses = new Map();
-    this.events = [];
-    this.flushing = this.write(statuses, events).finally(() => {
-      this.flushing = undefined;
-    });
-    await this.flushing;
+    while (this.statuses.size > 0 || this.events.length > 0) {
+      const statuses = new Map<string, IntegrationStatus>();
+      for (const [id, status] of this.statuses) {
+        if (statuses.size >= SLICE) break;
+        statuses.set(id, status);
+      }
+      for (const id of statuses.keys()) this.statuses.delete(id);
+      const events = this.events.splice(0, SLICE);
+      this.flushing = this.write(statuses, events).finally(() => {
+        this.flushing = undefined;
+      });
+      if (!(await this.flushing)) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
   }
 
   async stop(): Promise<void> {
@@ -87,19 +98,22 @@ export class StatusWriter {
     this.timer.unref?.();
   }
 
-  private async write(statuses: Map<string, IntegrationStatus>, events: IntegrationEventRow[]): Promise<void> {
+  /** Writes one slice; false when it failed (its rows are back in the queue for the next tick). */
+  private async write(statuses: Map<string, IntegrationStatus>, events: IntegrationEventRow[]): Promise<boolean> {
     try {
       await this.store.integrations.writeStatuses(statuses);
       if (events.length > 0) {
         await this.store.integrationEvents.insertMany(events);
         await this.store.integrationEvents.trim([...new Set(events.map((e) => e.integrationId))], this.options.eventsPerIntegration);
       }
+      return true;
     } catch (err) {
       this.logger.warn({ err }, 'could not write integration statuses; will retry');
       // Put them back unless newer values arrived meanwhile.
       for (const [id, status] of statuses) if (!this.statuses.has(id)) this.statuses.set(id, status);
       this.events = [...events, ...this.events];
       this.schedule();
+      return false;
     }
   }
 }

@@ -56,6 +56,7 @@ describe('SseStream', () => {
     await waitFor(() => (fast.text().includes(`{"n":${total - 1},`) ? true : undefined), 'the fast reader to get every event', 10_000);
     expect(fast.text().match(/event: integrationMessage\ndata: /g)).toHaveLength(total);
     expect(slowStream.droppedCount).toBeGreaterThan(total / 2);
+    expect(slowStream.heldCount).toBeLessThanOrEqual(2 * 1000);
 
     slow.res.resume();
     await waitFor(() => (slow.text().includes(`{"n":${total - 1},`) ? true : undefined), 'the slow reader to catch up with the newest event', 10_000);

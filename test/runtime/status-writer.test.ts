@@ -61,3 +61,32 @@ describe.each(storeTargets())('StatusWriter on $name', (target) => {
     await expect(writer.stop()).resolves.toBeUndefined();
   });
 });
+
+describe.each(storeTargets())('StatusWriter slices on $name', (target) => {
+  it('writes ten thousand statuses in slices that leave the event loop free', async () => {
+    const opened = await target.open();
+    const store = opened.store;
+    const ownerId = newId();
+    const now = new Date().toISOString();
+    await store.users.insert({ id: ownerId, email: 's@example.com', passwordHash: 'x', creationDate: now, lastUpdated: now });
+    const applicationId = newId();
+    await store.applications.insert({ id: applicationId, ownerId, name: 'a', description: null, attributes: {}, creationDate: now, lastUpdated: now });
+    const ids = Array.from({ length: 3000 }, () => newId());
+    for (const id of ids) {
+      await store.integrations.insert({ id, applicationId, name: id, integrationType: 'mqtt', enabled: true, topics: [], credentialName: null, config: {}, secrets: null, status: {}, creationDate: now, lastUpdated: now });
+    }
+    const writer = new StatusWriter(store, systemClock, pino({ level: 'silent' }), { flushMs: 10_000, eventsPerIntegration: 3 });
+    for (const id of ids) {
+      writer.setStatus(id, { disconnectInfo: { ts: 1, error: 'Connection closed by the broker' }, nextAttempt: 2 });
+      writer.addEvent({ integrationId: id, applicationId, type: 'disconnected', message: 'Connection closed by the broker' });
+    }
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 1);
+    await writer.stop();
+    clearInterval(ticker);
+    expect(ticks).toBeGreaterThan(0); // the loop turned while the slices were written
+    expect((await store.integrations.findById(applicationId, ids[2999]!))?.status.nextAttempt).toBe(2);
+    expect((await store.integrationEvents.list(applicationId, ids[0]!, { sortField: 'ts', sortDirection: 'desc', page: 0, perPage: 5 })).totalCount).toBe(1);
+    await opened.destroy();
+  });
+});
