@@ -1,11 +1,9 @@
-import { sql } from 'kysely';
+import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { globToLike } from '../../src/lib/glob.js';
-import { openSqlite } from '../../src/store/dialects/sqlite.js';
-import { sqliteTraits } from '../../src/store/dialects/sqlite.js';
+import { openSqlite, sqliteTraits } from '../../src/store/dialects/sqlite.js';
 import { migrateToLatest } from '../../src/store/migrations/index.js';
-import type { Kysely } from 'kysely';
-import path from 'node:path';
 import { tempDir } from '../support/stores.js';
 
 /** Every list query is served by an index (owner, sort column, id): no table scan, no temporary sort. */
