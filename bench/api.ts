@@ -6,8 +6,9 @@ import path from 'node:path';
 import { apiScenarios, preflight, type Scenario, type ScenarioId } from './api-scenarios.js';
 import { login } from './lib/api-client.js';
 import { startBareServer } from './lib/bare-server.js';
-import { cleanup, installSignalHandlers } from './lib/cleanup.js';
-import { nonNegativeInteger, oneOf, parseFlags, positiveInteger, UsageError } from './lib/cli.js';
+import { installSignalHandlers } from './lib/cleanup.js';
+import { runBench } from './lib/run.js';
+import { nonNegativeInteger, oneOf, parseFlags, positiveInteger } from './lib/cli.js';
 import { runLoad, type LoadResult } from './lib/load.js';
 import { describeExit, waitForIdle } from './lib/processes.js';
 import { formatNumber, formatSeconds, machineFacts, renderFacts, renderTable, summarizeLogLine, type Column } from './lib/report.js';
@@ -168,17 +169,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return rows.some(failed) ? 1 : 0;
 }
 
-let code: number;
-try {
-  code = await main(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof UsageError) {
-    process.stderr.write(`bench:api: ${err.message}\n`);
-    code = 2;
-  } else {
-    process.stderr.write(`bench:api failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    code = 1;
-  }
-}
-await cleanup();
-process.exit(code);
+await runBench('bench:api', main);

@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import { login } from './lib/api-client.js';
-import { cleanup, installSignalHandlers } from './lib/cleanup.js';
-import { describeError } from './lib/errors.js';
-import { parseFlags, positiveInteger, UsageError } from './lib/cli.js';
+import { installSignalHandlers } from './lib/cleanup.js';
+import { runBench } from './lib/run.js';
+import { parseFlags, positiveInteger } from './lib/cli.js';
 import type { FloodRun, FloodSeries } from './lib/ingest-runs.js';
 import { fanOut, latency, singleIntegration, type FloodComparison, type IngestContext, type LatencyComparison } from './lib/ingest-scenarios.js';
 import { Broker } from './lib/mosquitto.js';
@@ -180,17 +180,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-let code: number;
-try {
-  code = await main(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof UsageError) {
-    process.stderr.write(`bench:ingest: ${err.message}\n`);
-    code = 2;
-  } else {
-    process.stderr.write(`bench:ingest failed: ${describeError(err)}\n`);
-    code = 1;
-  }
-}
-await cleanup();
-process.exit(code);
+await runBench('bench:ingest', main);

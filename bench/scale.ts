@@ -3,8 +3,8 @@
  * long they take to connect, what each costs in memory, and how the runtime
  * rides out its broker crashing and coming back.
  */
-import { cleanup, installSignalHandlers } from './lib/cleanup.js';
-import { describeError } from './lib/errors.js';
+import { installSignalHandlers } from './lib/cleanup.js';
+import { runBench } from './lib/run.js';
 import { parseFlags, UsageError } from './lib/cli.js';
 import { ephemeralPorts, openFileLimit } from './lib/proc-stats.js';
 import { formatNumber, formatSeconds, machineFacts, renderFacts, renderTable, summarizeLogLine, type Column } from './lib/report.js';
@@ -148,17 +148,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return 0;
 }
 
-let code: number;
-try {
-  code = await main(process.argv.slice(2));
-} catch (err) {
-  if (err instanceof UsageError) {
-    process.stderr.write(`bench:scale: ${err.message}\n`);
-    code = 2;
-  } else {
-    process.stderr.write(`bench:scale failed: ${describeError(err)}\n`);
-    code = 1;
-  }
-}
-await cleanup();
-process.exit(code);
+await runBench('bench:scale', main);
