@@ -38,12 +38,6 @@ export class NotFoundError extends ApiError {
   }
 }
 
-export class PayloadTooLargeError extends ApiError {
-  constructor(message = 'Request body is too large') {
-    super(413, 'PayloadTooLarge', message);
-  }
-}
-
 export class TooManyRequestsError extends ApiError {
   constructor(message: string, retryAfterSeconds: number) {
     super(429, 'TooManyRequests', message, { 'retry-after': String(retryAfterSeconds) });

@@ -45,20 +45,14 @@ export class AuthService {
     store.changes?.subscribe(
       ({ table, id }) => {
         if (table === 'api_tokens') this.tokens.delete(id);
-        if (table === 'applications') {
-          this.owners.delete(id);
-          this.tokens.deleteWhere((cached) => cached.value?.applicationId === id);
-        }
+        if (table === 'applications') this.forgetApplication(id);
       },
       () => {
         this.tokens.clear();
         this.owners.clear();
       },
     );
-    events.on('applicationDeleted', ({ id }) => {
-      this.owners.delete(id);
-      this.tokens.deleteWhere((cached) => cached.value?.applicationId === id);
-    });
+    events.on('applicationDeleted', ({ id }) => this.forgetApplication(id));
   }
 
   async login(email: string, password: string, scopes: readonly string[] | undefined, ttlSeconds: number | undefined): Promise<{ userId: string; token: string }> {
@@ -123,6 +117,11 @@ export class AuthService {
     }
     if (claims.exp !== undefined && claims.exp * 1000 <= this.now()) throw new UnauthorizedError('The token has expired');
     return claims;
+  }
+
+  private forgetApplication(id: string): void {
+    this.owners.delete(id);
+    this.tokens.deleteWhere((cached) => cached.value?.applicationId === id);
   }
 
   private async cached<T>(cache: Lru<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {

@@ -21,12 +21,3 @@ export function globToLike(glob: string): string {
   }
   return out;
 }
-
-/** In-memory equivalent of `globToLike`, for collections that are not in SQL. */
-export function globToRegExp(glob: string): RegExp {
-  const source = glob
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${source}$`, 'is');
-}

@@ -9,14 +9,9 @@ const processRandom = randomBytes(5).toString('hex');
 let counter = randomBytes(3).readUIntBE(0, 3);
 
 export const ID_PATTERN = '^[a-f0-9]{24}$';
-const idRegex = /^[a-f0-9]{24}$/;
 
 export function newId(nowMs: number = Date.now()): string {
   counter = (counter + 1) % 0x1000000;
   const seconds = Math.floor(nowMs / 1000) >>> 0;
   return seconds.toString(16).padStart(8, '0') + processRandom + counter.toString(16).padStart(6, '0');
-}
-
-export function isId(value: unknown): value is string {
-  return typeof value === 'string' && idRegex.test(value);
 }

@@ -56,13 +56,6 @@ export class MessageBus {
     for (const id of [...this.byApplication.keys()]) this.end(this.byApplication, id, reason);
   }
 
-  get subscriberCount(): number {
-    let n = 0;
-    for (const set of this.byIntegration.values()) n += set.size;
-    for (const set of this.byApplication.values()) n += set.size;
-    return n;
-  }
-
   private add(index: Map<string, Set<MessageSubscriber>>, key: string, subscriber: MessageSubscriber): () => void {
     let set = index.get(key);
     if (!set) index.set(key, (set = new Set()));

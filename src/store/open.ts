@@ -65,13 +65,7 @@ function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Prom
     integrations,
     integrationEvents: guarded(integrationEventRepository(db, traits), traits),
     settings: guarded(settingRepository(db), traits),
-    async ping() {
-      try {
-        await db.selectFrom('settings').select('key').limit(1).execute();
-      } catch (err) {
-        throw traits.isUnavailable(err) ? new StoreUnavailableError(err) : err;
-      }
-    },
+    ...guarded({ ping: async () => void (await db.selectFrom('settings').select('key').limit(1).execute()) }, traits),
     close,
   };
 }

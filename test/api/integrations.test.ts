@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp, mqttIntegration, type TestApp } from '../support/app.js';
+import { certificates } from '../support/certs.js';
 import { losantSchemaErrors } from '../support/losant-schemas.js';
 import { storeTargets } from '../support/stores.js';
-import { testPki } from '../support/pem.js';
 
 interface Integration {
   id: string;
@@ -79,7 +79,7 @@ describe.each(storeTargets())('integrations API on $name', (target) => {
   });
 
   it('accepts every integration type with its config', async () => {
-    const { caPem, certPem, keyPem } = testPki();
+    const { ca: caPem, clientCert: certPem, clientKey: keyPem } = certificates();
     const bodies = [
       { name: 'mqtt full', integrationType: 'mqtt', topics: ['a/+/c', 'd/#'], mqttConfig: { host: '127.0.0.1', port: 1883, protocol: 'mqtt', clean: false, protocolVersion: '5', certificate: certPem, privateKey: keyPem, caCertificate: caPem, disableSSLVerification: true } },
       { name: 'websocket', integrationType: 'websocket', websocketConfig: { url: 'wss://example.com/feed', username: 'u', password: 'p', headers: [{ headerKey: 'X-Key', headerValue: 'v' }], caCertificate: caPem } },
