@@ -8,7 +8,8 @@ import { mqttClientOptions, mqttConfig, protocolVersionOf } from './client-optio
 import { endClient } from './end-client.js';
 import { brokerDisconnect, CLOSED_BY_BROKER, connackRefusal, describeMqttError, publishRefusal } from './reasons.js';
 import type { AttemptContext } from './reasons.js';
-import { describeUnknownError, timedOut } from '../socket-reasons.js';
+import { PendingAttempt } from '../attempt.js';
+import { describeUnknownError } from '../socket-reasons.js';
 import { subscribe, unsubscribe } from './subscriptions.js';
 
 const LOST_BEFORE_ACK = 'The link was lost before the broker acknowledged the message';
@@ -30,7 +31,8 @@ interface Link {
   /** Rejecters of publishes awaiting their acknowledgement; created on the first publish. */
   publishes: Set<(error: Error) => void> | undefined;
   /** Rejects the pending connect(); undefined once it settled. */
-  abort: ((reason: string) => void) | undefined;
+  /** The connect() still pending; undefined once it has settled or ended. */
+  attempt: PendingAttempt | undefined;
 }
 
 /**
@@ -113,23 +115,16 @@ export class MqttConnector implements Connector {
       reject(new ConnectError(describeUnknownError(error)));
       return;
     }
-    const link: Link = { client, up: false, reason: undefined, subscribed: [], changes: Promise.resolve(), publishes: undefined, abort: undefined };
+    const link: Link = { client, up: false, reason: undefined, subscribed: [], changes: Promise.resolve(), publishes: undefined, attempt: undefined };
     this.#link = link;
     this.#watch(link);
-    const timeoutMs = this.#options.connectTimeoutMs;
-    const timer = setTimeout(() => this.#fail(link, timedOut(timeoutMs)), timeoutMs);
-    link.abort = (reason) => {
-      link.abort = undefined;
-      clearTimeout(timer);
-      reject(new ConnectError(reason));
-    };
+    link.attempt = new PendingAttempt(this.#options.connectTimeoutMs, (reason) => this.#fail(link, reason), reject);
     client.once('connect', () => {
       if (this.#link !== link) return;
       this.#sync(link).then(
         (settled) => {
-          if (!settled || this.#link !== link || link.abort === undefined) return;
-          link.abort = undefined;
-          clearTimeout(timer);
+          if (!settled || this.#link !== link || !link.attempt?.settle()) return;
+          link.attempt = undefined;
           link.up = true;
           resolve();
         },
@@ -175,7 +170,7 @@ export class MqttConnector implements Connector {
   /** A failed attempt: reject connect() and end the client. */
   #fail(link: Link, reason: string): void {
     if (this.#link === link) this.#link = undefined;
-    link.abort?.(reason);
+    link.attempt?.abort(reason);
     void endClient(link.client, false);
   }
 
@@ -193,7 +188,7 @@ export class MqttConnector implements Connector {
     const link = this.#link;
     if (link === undefined) return;
     this.#link = undefined;
-    link.abort?.(reason);
+    link.attempt?.abort(reason);
     // mqtt.js holds a polite DISCONNECT back until in-flight publishes are acknowledged; those are being abandoned.
     const graceful = link.up && (link.publishes?.size ?? 0) === 0;
     failPublishes(link);

@@ -3,7 +3,8 @@ import type { RawData } from 'ws';
 import { ConnectError, NotConnectedError } from '../../connector.js';
 import type { Connector, ConnectorEvents, ConnectorFactory, ConnectorOptions, OutboundMessage } from '../../connector.js';
 import type { IntegrationSpec, WebsocketConfig } from '../../../resources/integrations/spec.js';
-import { describeUnknownError, timedOut } from '../socket-reasons.js';
+import { PendingAttempt } from '../attempt.js';
+import { describeUnknownError } from '../socket-reasons.js';
 import { describeClose, describeWebsocketError, KEEPALIVE_TIMEOUT, targetOf } from './reasons.js';
 import { messagePath, websocketConfig, websocketRequestOptions } from './request-options.js';
 
@@ -20,7 +21,8 @@ interface Link {
   answered: boolean;
   pinger: NodeJS.Timeout | undefined;
   /** Rejects the pending connect(); undefined once it settled. */
-  abort: ((reason: string) => void) | undefined;
+  /** The connect() still pending; undefined once it has settled or ended. */
+  attempt: PendingAttempt | undefined;
 }
 
 /**
@@ -88,20 +90,13 @@ export class WebsocketConnector implements Connector {
       reject(new ConnectError(describeUnknownError(error)));
       return;
     }
-    const link: Link = { socket, up: false, reason: undefined, answered: true, pinger: undefined, abort: undefined };
+    const link: Link = { socket, up: false, reason: undefined, answered: true, pinger: undefined, attempt: undefined };
     this.#link = link;
-    const timeoutMs = this.#options.connectTimeoutMs;
-    const timer = setTimeout(() => this.#fail(link, timedOut(timeoutMs)), timeoutMs);
-    link.abort = (reason) => {
-      link.abort = undefined;
-      clearTimeout(timer);
-      reject(new ConnectError(reason));
-    };
+    link.attempt = new PendingAttempt(this.#options.connectTimeoutMs, (reason) => this.#fail(link, reason), reject);
 
     socket.once('open', () => {
-      if (this.#link !== link || link.abort === undefined) return;
-      link.abort = undefined;
-      clearTimeout(timer);
+      if (this.#link !== link || !link.attempt?.settle()) return;
+      link.attempt = undefined;
       link.up = true;
       this.#startKeepalive(link);
       resolve();
@@ -154,7 +149,7 @@ export class WebsocketConnector implements Connector {
 
   #fail(link: Link, reason: string): void {
     if (this.#link === link) this.#link = undefined;
-    link.abort?.(reason);
+    link.attempt?.abort(reason);
     link.socket.terminate();
   }
 
@@ -171,7 +166,7 @@ export class WebsocketConnector implements Connector {
     if (link === undefined) return;
     this.#link = undefined;
     clearInterval(link.pinger);
-    link.abort?.(reason);
+    link.attempt?.abort(reason);
     await closeSocket(link.socket);
   }
 }
