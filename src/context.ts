@@ -35,7 +35,7 @@ export interface Context {
 }
 
 export interface ContextOptions {
-  /** Use this store instead of opening one from the config (tests). */
+  /** Use this store instead of opening one from the config (tests); the caller keeps it and closes it. */
   readonly store?: Store;
   readonly logger?: Logger;
   readonly factories?: Partial<Record<IntegrationType, ConnectorFactory>>;
@@ -71,10 +71,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
       tokens: new TokenService(theStore, auth, events),
       integrations,
       runtime,
-      close: () => theStore.close(),
+      close: () => (options.store ? Promise.resolve() : theStore.close()),
     };
   } catch (err) {
-    await theStore.close();
+    // Close only what was opened here; a store passed in belongs to the caller.
+    if (!options.store) await theStore.close();
     throw err;
   }
 }

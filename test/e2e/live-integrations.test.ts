@@ -40,7 +40,9 @@ describe.each(storeTargets())('live integrations through a real server on $name'
   const connectedAfter = (id: string, since: number) =>
     waitFor(async () => {
       const { status } = await getIntegration(id);
-      return (status.connectInfo?.ts ?? 0) >= since && status.nextAttempt === undefined ? status : undefined;
+      const connectedAt = status.connectInfo?.ts;
+      // Connected since `since`, and not since lost again (no retry pending).
+      return connectedAt !== undefined && connectedAt !== null && connectedAt >= since && status.nextAttempt === undefined ? status : undefined;
     }, `integration ${id} to report connected`);
 
   async function stream(path: string): Promise<SseClient> {
@@ -127,7 +129,10 @@ describe.each(storeTargets())('live integrations through a real server on $name'
     try {
       const moved = Date.now();
       expect((await api('PATCH', integrationPath(created.id), { mqttConfig: { host: other.host, port: other.port, protocol: 'mqtt' } })).status).toBe(200);
-      await connectedAfter(created.id, moved);
+      const connected = await connectedAfter(created.id, moved);
+      // The new connection is up, and shown by the API, within a second of the PATCH.
+      expect(connected.connectInfo!.ts! - moved).toBeLessThan(1000);
+      expect(Date.now() - moved).toBeLessThan(1500);
       const otherPeer = await mqtt.connectAsync({ ...other.peerOptions, reconnectPeriod: 0 });
       await otherPeer.publishAsync(`${prefix}/keep/there`, 'on the other broker', { qos: 1 });
       expect(JSON.parse((await direct.next((e) => e.data.includes('/keep/there'))).data)).toMatchObject({ message: 'on the other broker' });
@@ -164,7 +169,7 @@ describe.each(storeTargets())('live integrations through a real server on $name'
       }, 'messages to flow after the restart', 5000, 100);
       await restartedPeer.endAsync();
       const history = await api<{ items: { type: string }[] }>('GET', `${integrationPath(created.id)}/events`);
-      expect(history.body.items.map((e) => e.type)).toContain('disconnected');
+      expect(history.body.items.map((e) => e.type), JSON.stringify(history.body.items)).toContain('disconnected');
     } finally {
       await restartable.close();
     }
@@ -175,12 +180,19 @@ describe.each(storeTargets())('live integrations through a real server on $name'
     await connectedAfter(created.id, 0);
     const direct = await stream(`${integrationPath(created.id)}/messageStream`);
 
+    const disabledAt = Date.now();
     await api('PATCH', integrationPath(created.id), { enabled: false });
     const disabled = await waitFor(async () => {
       const { status } = await getIntegration(created.id);
       return status.disconnectInfo?.error === 'disabled' ? status : undefined;
     }, 'the disabled status', 2000);
     expect(disabled.nextAttempt).toBeUndefined();
+    expect(Date.now() - disabledAt).toBeLessThan(1000);
+    // The list shows it within a second too (status flush plus the list's short cache).
+    await waitFor(async () => {
+      const list = await api<{ items: Integration[] }>('GET', `/applications/${appId}/integrations?filterField=name&filter=toggle`);
+      return list.body.items[0]?.status.disconnectInfo?.error === 'disabled' ? true : undefined;
+    }, 'the list to show the disabled status', 1000);
     expect((await api('POST', `${integrationPath(created.id)}/publish`, { topic: `${prefix}/t/x`, message: 'x' })).body).toEqual({ type: 'Validation', message: 'The integration is disabled; enable it to publish' });
 
     const enabled = Date.now();
@@ -190,6 +202,28 @@ describe.each(storeTargets())('live integrations through a real server on $name'
     expect((await api('DELETE', integrationPath(created.id))).status).toBe(200);
     await direct.ended;
     expect((await fetch(`${server.url}${integrationPath(created.id)}/messageStream`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+  });
+
+  it('writes the last status on shutdown, so the next start shows it until its own attempt resolves', async () => {
+    const own = await startTestServer(target, { reconnectBase: 100, reconnectMax: 500 });
+    try {
+      const login = await fetch(`${own.url}/auth/user`, { method: 'POST', body: JSON.stringify(E2E_ADMIN), headers: { 'content-type': 'application/json' } });
+      const userToken = ((await login.json()) as { token: string }).token;
+      const headers = { authorization: `Bearer ${userToken}`, 'content-type': 'application/json' };
+      const app = (await (await fetch(`${own.url}/applications`, { method: 'POST', headers, body: JSON.stringify({ name: 'persisted' }) })).json()) as { id: string };
+      const body = { name: 'persisted', integrationType: 'mqtt', topics: [`${prefix}/p/#`], mqttConfig: { host: broker.host, port: broker.port, protocol: 'mqtt' } };
+      const created = (await (await fetch(`${own.url}/applications/${app.id}/integrations`, { method: 'POST', headers, body: JSON.stringify(body) })).json()) as Integration;
+      const connected = await waitFor(async () => {
+        const row = await own.ctx.store.integrations.findById(app.id, created.id);
+        return row?.status.connectInfo?.ts ? row.status : undefined;
+      }, 'the integration to connect');
+      await own.close();
+      const stored = await own.ctx.store.integrations.findById(app.id, created.id);
+      expect(stored?.status).toMatchObject({ connectInfo: connected.connectInfo, disconnectInfo: { error: 'Tributary stopped' } });
+      expect(stored?.status.nextAttempt).toBeUndefined();
+    } finally {
+      await own.stop();
+    }
   });
 
   it('streams a WebSocket server’s text and binary frames and sends published messages to it', async () => {
