@@ -38,7 +38,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
   app.setValidatorCompiler(validatorCompiler);
-  registerWriteCoalescing(app);
+  registerWriteCoalescing(app.server);
   registerErrorHandling(app);
   registerJsonBody(app);
   registerCommonSchemas(app);

@@ -1,27 +1,95 @@
+import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 
-const corked = new WeakSet<Socket>();
+type Callback = (error?: Error | null) => void;
+interface Chunk {
+  readonly chunk: Buffer | string;
+  readonly encoding: BufferEncoding;
+}
+
+/** The stream-implementation methods of net.Socket that the coalescer stands in front of. */
+interface SocketInternals {
+  _write(chunk: Buffer | string, encoding: BufferEncoding, callback: Callback): void;
+  _writev(chunks: Chunk[], callback: Callback): void;
+  _final(callback: Callback): void;
+}
 
 /**
- * Answers ready in the same event-loop turn (pipelined reads answered from
- * memory, writes acknowledged by one group commit) would each cost a write
- * syscall, which costs more than building them. The socket is corked when the
- * first of them is sent and uncorked at the end of the turn, so they leave in
- * one write. The delay is at most one turn of the loop.
+ * One write syscall per connection per event-loop turn. Node writes each HTTP
+ * response on its own (a pipelined response waits for the previous one's write
+ * to complete, and `end()` forcibly uncorks the socket), so ten pipelined
+ * answers ready in the same turn cost ten syscalls, each dearer than building
+ * the answer. Here writes are gathered and handed to the socket together at the
+ * end of the turn.
+ *
+ * A gathered write is acknowledged at once while the bytes waiting stay under
+ * the socket's high-water mark, so the next pipelined response can follow in
+ * the same turn; past it, acknowledgements wait for the real write, so a slow
+ * reader still pushes back (SSE relies on that). A failed real write destroys
+ * the socket, as losing the connection does to bytes in the kernel's buffer.
  */
-export function registerWriteCoalescing(app: FastifyInstance): void {
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    const socket = reply.raw.socket;
-    // Injected requests (tests) come on a stand-in socket without cork().
-    if (socket && typeof socket.cork === 'function' && !corked.has(socket)) {
-      corked.add(socket);
-      socket.cork();
-      setImmediate(() => {
-        corked.delete(socket);
-        socket.uncork();
-      });
+export function registerWriteCoalescing(server: Server): void {
+  server.on('connection', (socket: Socket) => coalesce(socket));
+}
+
+function coalesce(socket: Socket): void {
+  const internals = socket as unknown as SocketInternals;
+  const writev = internals._writev.bind(socket);
+  const final = internals._final.bind(socket);
+  const limit = socket.writableHighWaterMark;
+
+  let pending: Chunk[] = [];
+  let pendingBytes = 0;
+  let held: Callback[] = [];
+  let writing = false;
+  let scheduled = false;
+  let finishing: Callback | undefined;
+
+  const flush = () => {
+    scheduled = false;
+    if (writing || pending.length === 0) return finishIfDone();
+    const chunks = pending;
+    const callbacks = held;
+    pending = [];
+    pendingBytes = 0;
+    held = [];
+    writing = true;
+    writev(chunks, (error) => {
+      writing = false;
+      if (error) {
+        for (const callback of callbacks) callback(error);
+        socket.destroy(error);
+        return;
+      }
+      for (const callback of callbacks) callback();
+      flush();
+    });
+  };
+
+  const finishIfDone = () => {
+    if (!finishing || writing || pending.length > 0) return;
+    const callback = finishing;
+    finishing = undefined;
+    final(callback);
+  };
+
+  const gather = (chunks: readonly Chunk[], callback: Callback) => {
+    for (const chunk of chunks) {
+      pending.push(chunk);
+      pendingBytes += typeof chunk.chunk === 'string' ? Buffer.byteLength(chunk.chunk, chunk.encoding) : chunk.chunk.length;
     }
-    done(null, payload);
-  });
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+    if (pendingBytes <= limit) callback();
+    else held.push(callback);
+  };
+
+  internals._write = (chunk, encoding, callback) => gather([{ chunk, encoding }], callback);
+  internals._writev = (chunks, callback) => gather(chunks, callback);
+  internals._final = (callback) => {
+    finishing = callback;
+    flush();
+  };
 }
