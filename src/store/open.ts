@@ -4,7 +4,7 @@ import { StoreUnavailableError } from '../errors.js';
 import { PostgresChangeFeed } from './dialects/postgres-changes.js';
 import { ensureSchema, openPostgres, postgresTraits } from './dialects/postgres.js';
 import { openSqlite, sqliteTraits } from './dialects/sqlite.js';
-import type { DialectTraits } from './dialects/traits.js';
+import type { DialectTraits, QueryRunner } from './dialects/traits.js';
 import { migrateToLatest } from './migrations/index.js';
 import { applicationRepository } from './repositories/applications.js';
 import { integrationEventRepository } from './repositories/integration-events.js';
@@ -44,10 +44,11 @@ function guarded<T extends object>(repository: T, traits: DialectTraits): T {
   return wrapped as T;
 }
 
-function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Promise<void>, changes?: ChangeFeed): Store {
+function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Promise<void>, options: { changes?: ChangeFeed; run?: QueryRunner } = {}): Store {
+  const { changes, run } = options;
   const baseApplications = guarded(applicationRepository(db, traits), traits);
   // A SQLite file is written by this process alone; PostgreSQL rows others change arrive on the change feed.
-  const integrations = withRowCache(guarded(integrationRepository(db, traits), traits), changes);
+  const integrations = withRowCache(guarded(integrationRepository(db, traits, run), traits), changes);
   const applications: ApplicationRepository = {
     ...baseApplications,
     async delete(id) {
@@ -73,14 +74,14 @@ function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Prom
 /** Opens the store and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
   if (options.kind === 'sqlite') {
-    const { db, close } = openSqlite(options.file, options.onError);
+    const { db, run, close } = openSqlite(options.file, options.onError);
     try {
       await migrateToLatest(db as Kysely<unknown>, sqliteTraits);
     } catch (err) {
       await close();
       throw err;
     }
-    return assemble(db, sqliteTraits, close);
+    return assemble(db, sqliteTraits, close, { run });
   }
   await ensureSchema(options.url, options.schema);
   const { db } = openPostgres(options.url, options.schema, options.poolSize);
@@ -95,5 +96,5 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return assemble(db, postgresTraits, async () => {
     await changes.stop();
     await db.destroy();
-  }, changes);
+  }, { changes });
 }

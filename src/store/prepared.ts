@@ -1,4 +1,5 @@
-import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely';
+import { CompiledQuery, type Compilable, type QueryResult } from 'kysely';
+import type { QueryRunner } from './dialects/traits.js';
 
 type Slot = { readonly index: number } | { readonly constant: unknown };
 
@@ -12,7 +13,7 @@ type Slot = { readonly index: number } | { readonly constant: unknown };
 export class PreparedQueries {
   private readonly shapes = new Map<string, { sql: string; slots: readonly Slot[] }>();
 
-  constructor(private readonly db: Kysely<unknown>) {}
+  constructor(private readonly runQuery: QueryRunner) {}
 
   async run<R>(shape: string, values: readonly unknown[], build: (placeholders: readonly never[]) => Compilable<R>): Promise<QueryResult<R>> {
     let prepared = this.shapes.get(shape);
@@ -29,6 +30,6 @@ export class PreparedQueries {
       this.shapes.set(shape, prepared);
     }
     const parameters = prepared.slots.map((slot) => ('index' in slot ? values[slot.index] : slot.constant));
-    return this.db.executeQuery<R>(CompiledQuery.raw(prepared.sql, parameters));
+    return this.runQuery<R>(CompiledQuery.raw(prepared.sql, parameters));
   }
 }

@@ -11,29 +11,33 @@ import {
   type QueryResult,
 } from 'kysely';
 import { Lru } from '../../lib/lru.js';
+import { outcomeError, type SqliteWriter, type WriteOp, type WriteOutcome } from './sqlite-writer.js';
+import type { QueryRunner } from './traits.js';
 
 /**
- * A SQLite driver with group commit. Every commit appends each page it dirtied
- * to the WAL (an insert touches one page per index), so a thousand writes in a
- * thousand transactions write several times more than the same writes in a few.
- * Writes made outside an explicit transaction therefore join one transaction
- * per event-loop turn. Each is a single statement, and SQLite undoes a failing
- * statement alone while keeping the transaction and the statements before it
- * (ON CONFLICT ABORT), so a failing write fails alone. Every caller is answered
- * only after the COMMIT, so nothing is acknowledged before it is committed; a
- * failed COMMIT fails every write of the batch.
+ * A SQLite driver that reads on the event loop and writes on a writer thread
+ * (sqlite-writer.ts), with group commit. Every commit appends each page it
+ * dirtied to the WAL (an insert touches one page per index), so a thousand
+ * writes in a thousand transactions write several times more than the same
+ * writes in a few. Writes made outside an explicit transaction are therefore
+ * gathered for one event-loop turn and sent as one batch, which the writer
+ * runs as one transaction; each is a single statement that succeeds or fails
+ * alone, and every caller is answered only after the COMMIT, so nothing is
+ * acknowledged before it is committed.
  *
- * better-sqlite3 runs each statement synchronously, so plain queries need no
- * lock; only an explicit transaction, which spans awaits, keeps everyone else
- * waiting until it ends (and first commits the open batch).
+ * Reads run on the main connection at once (better-sqlite3 is synchronous),
+ * and see every write acknowledged before them. An explicit transaction, which
+ * spans awaits, runs all its statements on the writer and keeps everyone else
+ * waiting until it ends.
  */
 
 const STATEMENT_CACHE_SIZE = 1000;
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
-interface Waiter {
-  resolve(): void;
+interface Pending {
+  readonly op: WriteOp;
+  resolve(outcome: WriteOutcome): void;
   reject(error: unknown): void;
 }
 
@@ -47,100 +51,121 @@ function closedError(): Error {
   return Object.assign(new Error('The database is closed'), { code: 'SQLITE_CLOSED' });
 }
 
+function toResult<R>(outcome: WriteOutcome): QueryResult<R> {
+  const error = outcomeError(outcome);
+  if (error) throw error;
+  if ('rows' in outcome) return { rows: outcome.rows as R[] };
+  const { changes, lastInsertRowid } = outcome as { changes: number; lastInsertRowid: number | bigint };
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+}
+
 class Core {
-  private readonly statements = new Lru<string, Statement>(STATEMENT_CACHE_SIZE);
-  private batch: Waiter[] | undefined;
+  /** Where each SQL text runs: here (its statement) or on the writer (undefined). */
+  private readonly statements = new Lru<string, { read: Statement | undefined }>(STATEMENT_CACHE_SIZE);
+  private batch: Pending[] | undefined;
   private transaction: Transaction | undefined;
   private closed = false;
 
-  constructor(private readonly db: BetterSqlite3.Database) {}
+  constructor(
+    private readonly db: BetterSqlite3.Database,
+    private readonly writer: SqliteWriter,
+  ) {}
 
   async execute<R>(handle: Handle, query: CompiledQuery): Promise<QueryResult<R>> {
     while (this.transaction && this.transaction.owner !== handle) await this.transaction.ended;
     if (this.closed) throw closedError();
-    const statement = this.prepare(query.sql);
-    if (statement.reader) return { rows: statement.all(query.parameters) as R[] };
-    if (this.transaction) return this.run<R>(statement, query);
-    return this.runInBatch<R>(statement, query);
+    const op = { sql: query.sql, params: query.parameters };
+    if (this.transaction) return toResult<R>(await this.writer.one(op));
+    const statement = this.readStatement(query.sql);
+    if (statement) return { rows: statement.all(query.parameters) as R[] };
+    return toResult<R>(await this.inBatch(op));
   }
 
   async begin(handle: Handle): Promise<void> {
     while (this.transaction) await this.transaction.ended;
     if (this.closed) throw closedError();
-    this.commitBatch();
-    this.db.exec('begin');
     let end: () => void = () => {};
     const ended = new Promise<void>((resolve) => (end = resolve));
     this.transaction = { owner: handle, ended, end };
+    // The open batch goes first; the writer answers in order.
+    this.sendBatch();
+    try {
+      toResult(await this.writer.one({ exec: 'begin' }));
+    } catch (err) {
+      this.transaction = undefined;
+      end();
+      throw err;
+    }
   }
 
-  finish(handle: Handle, command: 'commit' | 'rollback'): void {
+  async finish(handle: Handle, command: 'commit' | 'rollback'): Promise<void> {
     const transaction = this.transaction;
     if (transaction?.owner !== handle) throw new Error(`${command} outside the transaction`);
-    this.transaction = undefined;
     try {
-      this.db.exec(command);
+      toResult(await this.writer.one({ exec: command }));
     } finally {
+      this.transaction = undefined;
       transaction.end();
     }
   }
 
-  exec(handle: Handle, sql: string): void {
+  async exec(handle: Handle, sql: string): Promise<void> {
     if (this.transaction?.owner !== handle) throw new Error('Savepoints need a transaction');
-    this.db.exec(sql);
+    toResult(await this.writer.one({ exec: sql }));
   }
 
-  close(): void {
-    this.commitBatch();
+  async close(): Promise<void> {
+    if (this.closed) return;
     this.closed = true;
+    this.sendBatch();
+    await this.writer.close();
     this.db.close();
   }
 
-  private runInBatch<R>(statement: Statement, query: CompiledQuery): Promise<QueryResult<R>> {
-    let waiters = this.batch;
-    if (!waiters) {
-      this.db.exec('begin');
-      const opened: Waiter[] = [];
-      waiters = this.batch = opened;
+  private inBatch(op: WriteOp): Promise<WriteOutcome> {
+    let pending = this.batch;
+    if (!pending) {
+      const opened: Pending[] = [];
+      pending = this.batch = opened;
       setImmediate(() => {
-        if (this.batch === opened) this.commitBatch();
+        if (this.batch === opened) this.sendBatch();
       });
     }
-    const result = this.run<R>(statement, query);
-    return new Promise((resolve, reject) => waiters.push({ resolve: () => resolve(result), reject }));
+    const list = pending;
+    return new Promise((resolve, reject) => list.push({ op, resolve, reject }));
   }
 
-  private commitBatch(): void {
-    const waiters = this.batch;
-    if (!waiters) return;
+  private sendBatch(): void {
+    const pending = this.batch;
+    if (!pending) return;
     this.batch = undefined;
-    try {
-      this.db.exec('commit');
-    } catch (err) {
+    this.writer.batch(pending.map((p) => p.op)).then(
+      (outcomes) => pending.forEach((p, i) => p.resolve(outcomes[i]!)),
+      (err: unknown) => pending.forEach((p) => p.reject(err)),
+    );
+  }
+
+  /** The statement prepared on the main connection when it only reads; undefined for a write. */
+  private readStatement(sql: string): Statement | undefined {
+    let route = this.statements.get(sql);
+    if (!route) {
+      let statement: Statement;
       try {
-        this.db.exec('rollback');
+        statement = this.db.prepare(sql);
       } catch {
-        // SQLite already rolled it back
+        // Let the writer run it and report what is wrong (or do it, if it is DDL this connection cannot see yet).
+        return undefined;
       }
-      for (const waiter of waiters) waiter.reject(err);
-      return;
+      route = { read: statement.reader && !isWriteWithReturning(sql) ? statement : undefined };
+      this.statements.set(sql, route);
     }
-    for (const waiter of waiters) waiter.resolve();
+    return route.read;
   }
+}
 
-  private run<R>(statement: Statement, query: CompiledQuery): QueryResult<R> {
-    const { changes, lastInsertRowid } = statement.run(query.parameters);
-    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
-  }
-
-  private prepare(sql: string): Statement {
-    let statement = this.statements.get(sql);
-    if (!statement) {
-      statement = this.db.prepare(sql);
-      this.statements.set(sql, statement);
-    }
-    return statement;
-  }
+/** INSERT/UPDATE/DELETE … RETURNING return rows but write. */
+function isWriteWithReturning(sql: string): boolean {
+  return !/^\s*(select|with|pragma|explain)\b/i.test(sql);
 }
 
 /** What Kysely holds while it runs a query or a transaction; identifies the transaction's owner. */
@@ -160,11 +185,7 @@ class Handle implements DatabaseConnection {
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 class GroupCommitDriver implements Driver {
-  private readonly core: Core;
-
-  constructor(db: BetterSqlite3.Database) {
-    this.core = new Core(db);
-  }
+  constructor(private readonly core: Core) {}
 
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
@@ -175,30 +196,45 @@ class GroupCommitDriver implements Driver {
     await this.core.begin(connection as Handle);
   }
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    this.core.finish(connection as Handle, 'commit');
+    await this.core.finish(connection as Handle, 'commit');
   }
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    this.core.finish(connection as Handle, 'rollback');
+    await this.core.finish(connection as Handle, 'rollback');
   }
   async savepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    this.core.exec(connection as Handle, `savepoint ${quote(name)}`);
+    await this.core.exec(connection as Handle, `savepoint ${quote(name)}`);
   }
   async rollbackToSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    this.core.exec(connection as Handle, `rollback to ${quote(name)}`);
+    await this.core.exec(connection as Handle, `rollback to ${quote(name)}`);
   }
   async releaseSavepoint(connection: DatabaseConnection, name: string): Promise<void> {
-    this.core.exec(connection as Handle, `release ${quote(name)}`);
+    await this.core.exec(connection as Handle, `release ${quote(name)}`);
   }
   async destroy(): Promise<void> {
-    this.core.close();
+    await this.core.close();
   }
 }
 
-export function groupCommitDialect(db: BetterSqlite3.Database): Dialect {
+export interface GroupCommit {
+  readonly dialect: Dialect;
+  /**
+   * Runs a compiled query the way a query outside a transaction runs, without
+   * Kysely's connection layer (several promises per query) on the hot path.
+   */
+  readonly run: QueryRunner;
+}
+
+export function groupCommit(db: BetterSqlite3.Database, writer: SqliteWriter): GroupCommit {
+  const core = new Core(db, writer);
+  // Never begins a transaction, so it only ever waits for those of others.
+  const autocommit = new Handle(core);
   return {
-    createAdapter: () => new SqliteAdapter(),
-    createDriver: () => new GroupCommitDriver(db),
-    createIntrospector: (kysely: Kysely<unknown>) => new SqliteIntrospector(kysely),
-    createQueryCompiler: () => new SqliteQueryCompiler(),
+    dialect: {
+      createAdapter: () => new SqliteAdapter(),
+      createDriver: () => new GroupCommitDriver(core),
+      createIntrospector: (kysely: Kysely<unknown>) => new SqliteIntrospector(kysely),
+      createQueryCompiler: () => new SqliteQueryCompiler(),
+    },
+    run: (query) => core.execute(autocommit, query),
   };
 }

@@ -3,9 +3,9 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
-import { startCheckpointer } from './sqlite-checkpointer.js';
-import { groupCommitDialect } from './sqlite-group-commit.js';
-import type { DialectTraits } from './traits.js';
+import { groupCommit } from './sqlite-group-commit.js';
+import { SqliteWriter } from './sqlite-writer.js';
+import type { DialectTraits, QueryRunner } from './traits.js';
 
 const UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|CANTOPEN|IOERR|FULL|READONLY|NOTADB|CORRUPT|CLOSED)/;
 
@@ -20,27 +20,33 @@ export const sqliteTraits: DialectTraits = {
   },
 };
 
-const CHECKPOINT_INTERVAL_MS = 1000;
+/** Both connections: crash-safe commits without a flush each (WAL + NORMAL), foreign keys enforced, a wait instead of SQLITE_BUSY. */
+const CONNECTION_PRAGMAS = ['synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000', 'cache_size = -32768'];
 
-/** Opens (creating if needed) a SQLite database file, or an in-memory one for ':memory:'. */
-export function openSqlite(file: string, onError: (message: string) => void = () => {}): { db: Kysely<Database>; close: () => Promise<void> } {
-  const inMemory = file === ':memory:';
-  if (!inMemory) fs.mkdirSync(path.dirname(file), { recursive: true });
+/**
+ * The writer checkpoints (PASSIVE, at commit) once the WAL holds this many
+ * pages: rarely enough that a page rewritten by many commits is copied once,
+ * often enough that the WAL stays a few tens of megabytes.
+ */
+const CHECKPOINT_PAGES = 10_000;
+
+/**
+ * Opens (creating if needed) a SQLite database file: a connection on the event
+ * loop for reads and a writer thread for writes and checkpoints (see
+ * sqlite-group-commit.ts and sqlite-writer.ts).
+ */
+export function openSqlite(file: string, onError: (message: string) => void = () => {}): { db: Kysely<Database>; run: QueryRunner; close: () => Promise<void> } {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new BetterSqlite3(file);
-  database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
-  database.pragma('cache_size = -32768');
-  // Checkpoints happen in a worker (see sqlite-checkpointer.ts), not inside our commits.
-  database.pragma('wal_autocheckpoint = 0');
-  const checkpointer = inMemory ? undefined : startCheckpointer(file, CHECKPOINT_INTERVAL_MS, onError);
-  const db = new Kysely<Database>({ dialect: groupCommitDialect(database) });
-  return {
-    db,
-    close: async () => {
-      await db.destroy();
-      await checkpointer?.stop();
-    },
-  };
+  try {
+    database.pragma('journal_mode = WAL');
+    for (const pragma of CONNECTION_PRAGMAS) database.pragma(pragma);
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+  const writer = new SqliteWriter(file, [...CONNECTION_PRAGMAS, `wal_autocheckpoint = ${CHECKPOINT_PAGES}`], onError);
+  const { dialect, run } = groupCommit(database, writer);
+  const db = new Kysely<Database>({ dialect });
+  return { db, run, close: () => db.destroy() };
 }

@@ -4,8 +4,8 @@ import type { ChangeFeed, IntegrationRepository, IntegrationRow } from '../store
 const CAPACITY = 50_000;
 
 /**
- * A write-through cache of integration rows. Every write goes to the database
- * first and reaches the cache once committed; a read during which any write
+ * A cache of integration rows. Every write goes to the database first; an
+ * update reaches the cache once committed, a new row only once read. A read during which any write
  * completed or any change was announced does not store what it read (a write
  * generation). With no change feed the store must have no other writer
  * (SQLite: one node per file); with one (PostgreSQL), rows others change are
@@ -34,8 +34,8 @@ export function withRowCache(repository: IntegrationRepository, feed?: ChangeFee
     ...repository,
     async insert(row) {
       await repository.insert(row);
+      // Not cached until read: holding every new row would fill the heap with rows nobody asked for.
       generation += 1;
-      rows.set(row.id, row);
     },
     async findById(applicationId, id) {
       if (!trusted()) return repository.findById(applicationId, id);

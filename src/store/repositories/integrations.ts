@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { foldCase } from '../../lib/glob.js';
-import type { DialectTraits } from '../dialects/traits.js';
+import { kyselyRunner, type DialectTraits, type QueryRunner } from '../dialects/traits.js';
 import { PreparedQueries } from '../prepared.js';
 import { applyFilter, applyOrderAndPage, asciiFolded, folded, type ListColumns } from '../list.js';
 import type { Database, IntegrationsTable } from '../schema.js';
@@ -30,28 +30,24 @@ function toRow(r: Selectable<IntegrationsTable>): IntegrationRow {
   };
 }
 
-function toColumns(row: IntegrationRow) {
-  return {
-    name: row.name,
-    name_fold: foldCase(row.name),
-    integration_type: row.integrationType,
-    enabled: row.enabled ? 1 : 0,
-    topics: JSON.stringify(row.topics),
-    credential_name: row.credentialName,
-    config: JSON.stringify(row.config),
-    secrets: row.secrets,
-    last_updated: row.lastUpdated,
-  };
+/** The columns every write sets from a row, in the order of writtenValues(). */
+const WRITTEN = ['name', 'name_fold', 'integration_type', 'enabled', 'topics', 'credential_name', 'config', 'secrets', 'last_updated'] as const;
+
+function writtenValues(row: IntegrationRow): unknown[] {
+  return [row.name, foldCase(row.name), row.integrationType, row.enabled ? 1 : 0, JSON.stringify(row.topics), row.credentialName, JSON.stringify(row.config), row.secrets, row.lastUpdated];
 }
 
-export function integrationRepository(db: Kysely<Database>, traits: DialectTraits): IntegrationRepository {
-  const prepared = new PreparedQueries(db as Kysely<unknown>);
+/** Placeholders from `offset` on, named by WRITTEN, for building a prepared statement. */
+function written(placeholders: readonly never[], offset: number) {
+  return Object.fromEntries(WRITTEN.map((column, i) => [column, placeholders[offset + i]])) as Record<(typeof WRITTEN)[number], never>;
+}
+
+export function integrationRepository(db: Kysely<Database>, traits: DialectTraits, run: QueryRunner = kyselyRunner(db)): IntegrationRepository {
+  const prepared = new PreparedQueries(run);
   return {
     async insert(row) {
-      const values = { id: row.id, application_id: row.applicationId, creation_date: row.creationDate, status: JSON.stringify(row.status), ...toColumns(row) };
-      const names = Object.keys(values) as (keyof typeof values)[];
-      await prepared.run('integrations.insert', names.map((n) => values[n]), (p) =>
-        db.insertInto('integrations').values(Object.fromEntries(names.map((n, i) => [n, p[i]])) as unknown as typeof values),
+      await prepared.run('integrations.insert', [row.id, row.applicationId, row.creationDate, JSON.stringify(row.status), ...writtenValues(row)], (p) =>
+        db.insertInto('integrations').values({ id: p[0]!, application_id: p[1]!, creation_date: p[2]!, status: p[3]!, ...written(p, 4) }),
       );
     },
     async findById(applicationId, id) {
@@ -76,14 +72,9 @@ export function integrationRepository(db: Kysely<Database>, traits: DialectTrait
       return rows.map(toRow);
     },
     async update(row) {
-      const values = toColumns(row);
-      const names = Object.keys(values) as (keyof typeof values)[];
-      const r = await prepared.run('integrations.update', [...names.map((n) => values[n]), row.id, row.applicationId], (p) =>
-        db
-          .updateTable('integrations')
-          .set(Object.fromEntries(names.map((n, i) => [n, p[i]])) as unknown as typeof values)
-          .where('id', '=', p[names.length]!)
-          .where('application_id', '=', p[names.length + 1]!),
+      const id = WRITTEN.length;
+      const r = await prepared.run('integrations.update', [...writtenValues(row), row.id, row.applicationId], (p) =>
+        db.updateTable('integrations').set(written(p, 0)).where('id', '=', p[id]!).where('application_id', '=', p[id + 1]!),
       );
       return Number(r.numAffectedRows ?? 0) > 0;
     },
