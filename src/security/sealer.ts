@@ -6,20 +6,22 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  * copied onto another row does not open.
  */
 export interface Sealer {
-  seal(plaintext: string, associatedData: string): string;
+  seal(plaintext: string, associatedData: string): Promise<string>;
   /** Throws when the value was sealed with another key or for other associated data. */
   open(sealed: string, associatedData: string): string;
+  /** Releases what the sealer runs on (a thread, for sealer-thread.ts). */
+  close(): Promise<void>;
 }
 
-const VERSION = 'v1';
-const IV_BYTES = 12;
+export const SEALED_VERSION = 'v1';
+export const IV_BYTES = 12;
 const IV_POOL = 4096;
 
 /**
  * Random 96-bit IVs, drawn from a pool refilled in bulk: one randomBytes call
  * costs about as much as the encryption itself. Each slice is used once.
  */
-function ivSource(): () => Buffer {
+export function ivSource(): () => Buffer {
   let pool = Buffer.alloc(0);
   let offset = 0;
   return () => {
@@ -33,26 +35,36 @@ function ivSource(): () => Buffer {
   };
 }
 
-export function createSealer(key: Buffer): Sealer {
+export function checkKey(key: Buffer): void {
   if (key.length !== 32) throw new Error('The secret key must be 32 bytes');
+}
+
+/** Seals on the calling thread. */
+export function sealNow(key: Buffer, iv: Buffer, plaintext: string, associatedData: string): string {
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return [SEALED_VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+}
+
+export function openNow(key: Buffer, sealed: string, associatedData: string): string {
+  const [version, iv, tag, ciphertext] = sealed.split('.');
+  if (version !== SEALED_VERSION || iv === undefined || tag === undefined || ciphertext === undefined) {
+    throw new Error('Not a sealed value');
+  }
+  const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
+  decipher.setAAD(Buffer.from(associatedData, 'utf8'));
+  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+  return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+}
+
+/** A sealer working on the calling thread (start-up, the CLI, tests). */
+export function createSealer(key: Buffer): Sealer {
+  checkKey(key);
   const nextIv = ivSource();
   return {
-    seal(plaintext, associatedData) {
-      const iv = nextIv();
-      const cipher = createCipheriv('aes-256-gcm', key, iv);
-      cipher.setAAD(Buffer.from(associatedData, 'utf8'));
-      const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-      return [VERSION, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
-    },
-    open(sealed, associatedData) {
-      const [version, iv, tag, ciphertext] = sealed.split('.');
-      if (version !== VERSION || iv === undefined || tag === undefined || ciphertext === undefined) {
-        throw new Error('Not a sealed value');
-      }
-      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
-      decipher.setAAD(Buffer.from(associatedData, 'utf8'));
-      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-      return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
-    },
+    seal: async (plaintext, associatedData) => sealNow(key, nextIv(), plaintext, associatedData),
+    open: (sealed, associatedData) => openNow(key, sealed, associatedData),
+    close: async () => {},
   };
 }

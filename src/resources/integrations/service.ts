@@ -53,14 +53,14 @@ export class IntegrationService {
       topics,
       credentialName: input.credentialName ?? null,
       config: plain,
-      secrets: sealSecrets(this.sealer, id, secret),
+      secrets: await sealSecrets(this.sealer, id, secret),
       status: {},
       creationDate: at.toISOString(),
       lastUpdated: at.toISOString(),
     };
     await this.store.integrations.insert(row);
-    this.remember(row, secret);
-    const spec = this.specOf(row);
+    // Not remembered: keeping every new integration's secrets would fill the heap with what nobody has asked for yet.
+    const spec = this.specWith(row, secret);
     this.events.emit('integrationCreated', spec);
     return { row, spec };
   }
@@ -91,7 +91,7 @@ export class IntegrationService {
       // A config object given replaces the stored one whole, secrets included.
       const split = splitConfig(type, givenConfig);
       plain = split.plain;
-      secrets = sealSecrets(this.sealer, id, split.secret);
+      secrets = await sealSecrets(this.sealer, id, split.secret);
       opened = split.secret;
     }
     const row: IntegrationRow = {
@@ -141,6 +141,10 @@ export class IntegrationService {
   }
 
   specOf(row: IntegrationRow): IntegrationSpec {
+    return this.specWith(row, this.openSecrets(row));
+  }
+
+  private specWith(row: IntegrationRow, secret: Record<string, unknown>): IntegrationSpec {
     const type = row.integrationType as IntegrationType;
     return {
       id: row.id,
@@ -149,7 +153,7 @@ export class IntegrationService {
       integrationType: type,
       enabled: row.enabled,
       topics: row.topics,
-      config: mergeConfig(row.config, this.openSecrets(row)),
+      config: mergeConfig(row.config, secret),
       status: row.status,
     };
   }

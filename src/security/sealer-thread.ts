@@ -1,0 +1,105 @@
+import { Worker } from 'node:worker_threads';
+import { checkKey, openNow, type Sealer } from './sealer.js';
+
+/**
+ * The thread's program (CommonJS, evaluated by the Worker so it runs the same
+ * from src/ and dist/). It seals exactly as sealNow() in sealer.ts does; a
+ * test opens what it seals with openNow().
+ */
+const SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const { createCipheriv, randomBytes } = require('node:crypto');
+const key = Buffer.from(workerData.key);
+let pool = Buffer.alloc(0);
+let offset = 0;
+function nextIv() {
+  if (offset + 12 > pool.length) {
+    pool = randomBytes(12 * 4096);
+    offset = 0;
+  }
+  offset += 12;
+  return pool.subarray(offset - 12, offset);
+}
+function seal(plaintext, associatedData) {
+  const iv = nextIv();
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(associatedData, 'utf8'));
+  const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+}
+parentPort.on('message', ({ id, items }) => {
+  try {
+    parentPort.postMessage({ id, sealed: items.map(([plaintext, associatedData]) => seal(plaintext, associatedData)) });
+  } catch (err) {
+    parentPort.postMessage({ id, error: String((err && err.message) || err) });
+  }
+});
+`;
+
+interface Request {
+  readonly item: readonly [string, string];
+  resolve(sealed: string): void;
+  reject(error: Error): void;
+}
+
+/**
+ * A sealer that seals on a thread of its own: creating an AES-GCM cipher costs
+ * more than everything else a POST does with the secret, and under load it
+ * would be the event loop's. Seals asked for in one event-loop turn go as one
+ * message. Opening stays here: it is rarer (openings are cached) and a GET
+ * should not wait for a thread.
+ */
+export function createThreadedSealer(key: Buffer): Sealer {
+  checkKey(key);
+  const worker = new Worker(SOURCE, { eval: true, workerData: { key } });
+  worker.unref();
+  const waiting = new Map<number, Request[]>();
+  let batch: Request[] | undefined;
+  let nextId = 0;
+  let failure: Error | undefined;
+
+  const fail = (err: Error) => {
+    failure ??= err;
+    for (const requests of waiting.values()) for (const request of requests) request.reject(err);
+    waiting.clear();
+  };
+  worker.on('message', (message: { id: number; sealed?: string[]; error?: string }) => {
+    const requests = waiting.get(message.id) ?? [];
+    waiting.delete(message.id);
+    if (waiting.size === 0) worker.unref();
+    requests.forEach((request, i) => {
+      const sealed = message.sealed?.[i];
+      if (sealed === undefined) request.reject(new Error(`Sealing failed: ${message.error ?? 'no answer'}`));
+      else request.resolve(sealed);
+    });
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => fail(new Error(`The sealing thread exited (code ${code})`)));
+
+  const send = () => {
+    const requests = batch!;
+    batch = undefined;
+    if (failure) return requests.forEach((request) => request.reject(failure!));
+    const id = nextId++;
+    if (waiting.size === 0) worker.ref();
+    waiting.set(id, requests);
+    worker.postMessage({ id, items: requests.map((request) => request.item) });
+  };
+
+  return {
+    seal(plaintext, associatedData) {
+      if (failure) return Promise.reject(failure);
+      if (!batch) {
+        batch = [];
+        setImmediate(send);
+      }
+      const requests = batch;
+      return new Promise((resolve, reject) => requests.push({ item: [plaintext, associatedData], resolve, reject }));
+    },
+    open: (sealed, associatedData) => openNow(key, sealed, associatedData),
+    async close() {
+      failure ??= new Error('The sealer is closed');
+      await worker.terminate();
+    },
+  };
+}
