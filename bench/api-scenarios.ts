@@ -7,7 +7,8 @@
 import type { RequestSpec } from './lib/load.js';
 import { integrationBody, QUARTER_GLOB, type SeededApplication } from './lib/seed.js';
 
-export type ScenarioId = 'getOne' | 'list' | 'post';
+export const SCENARIO_IDS = ['getOne', 'list', 'post'] as const;
+export type ScenarioId = (typeof SCENARIO_IDS)[number];
 
 export interface Scenario {
   readonly id: ScenarioId;

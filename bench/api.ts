@@ -3,7 +3,7 @@
  * node:http server measured on the same machine in the same run.
  */
 import path from 'node:path';
-import { apiScenarios, preflight, type Scenario, type ScenarioId } from './api-scenarios.js';
+import { apiScenarios, preflight, SCENARIO_IDS, type Scenario, type ScenarioId } from './api-scenarios.js';
 import { login } from './lib/api-client.js';
 import { startBareServer } from './lib/bare-server.js';
 import { installSignalHandlers } from './lib/cleanup.js';
@@ -30,6 +30,7 @@ Options:
   --warmup <seconds>         unmeasured seconds before each run (default 2; 0 for none)
   --connections <n>          concurrent connections (default 100)
   --pipelining <n>           requests in flight per connection (default 10)
+  --scenario <id>            run only this scenario: getOne, list or post (default all)
   --profile <dir>            run Tributary with node --cpu-prof; the .cpuprofile for the
                              whole run (seeding included) is written into <dir> at the end
   -h, --help                 show this help
@@ -87,6 +88,7 @@ async function main(argv: readonly string[]): Promise<number> {
     warmup: { type: 'string' },
     connections: { type: 'string' },
     pipelining: { type: 'string' },
+    scenario: { type: 'string' },
     profile: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -95,6 +97,7 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const store = oneOf('--store', flags.store, ['sqlite', 'postgres'] as const, 'sqlite');
+  const only = flags.scenario === undefined ? undefined : oneOf('--scenario', flags.scenario, SCENARIO_IDS, 'getOne');
   const load = {
     duration: positiveInteger('--duration', flags.duration, 10),
     warmup: nonNegativeInteger('--warmup', flags.warmup, 2),
@@ -120,7 +123,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const seedMs = performance.now() - seedStart;
 
   const rows: Row[] = [];
-  for (const scenario of apiScenarios(apps)) {
+  for (const scenario of apiScenarios(apps).filter((s) => only === undefined || s.id === only)) {
     const problem = await preflight(tributary.url, scenario);
     if (problem) throw new Error(`${scenario.name} does not work, so it was not measured: ${problem}`);
     // The bare server is one process for the whole run, measured right before each scenario so both share the machine's state.
