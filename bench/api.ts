@@ -13,11 +13,11 @@ import { runLoad, type LoadResult } from './lib/load.js';
 import { describeExit, waitForIdle } from './lib/processes.js';
 import { formatNumber, formatSeconds, machineFacts, renderFacts, renderTable, summarizeLogLine, type Column } from './lib/report.js';
 import { seed } from './lib/seed.js';
-import { DEFAULT_DATABASE_URL, ensureBuilt, REPO_ROOT, startTributary, type StoreKind } from './lib/tributary.js';
+import { DEFAULT_DATABASE_URL, ensureBuilt, REPO_ROOT, serverCommand, startTributary, type StoreKind } from './lib/tributary.js';
 
 const USAGE = `Usage: npm run bench:api -- [options]
 
-Starts Tributary (node dist/cli/main.js serve) on a fresh store and a bare
+Starts Tributary (as npm start does) on a fresh store and a bare
 node:http server, seeds 10 applications with 10,000 integrations through the
 API, then loads both with autocannon and prints req/s, p99 latency and the
 Tributary/bare ratio per scenario against its target.
@@ -151,7 +151,7 @@ async function main(argv: readonly string[]): Promise<number> {
     renderFacts({
       ...machine,
       Store: tributary.storeDescription,
-      Server: `node dist/cli/main.js serve, ${settings}${profileDir ? ' (with --cpu-prof)' : ''}`,
+      Server: `${serverCommand(profileDir ? ['--cpu-prof'] : [])}, ${settings}`,
       Load: `autocannon in the bench process, ${load.connections} connections × pipelining ${load.pipelining}, ${load.warmup} s warm-up + ${load.duration} s measured per run, the server left to work off its backlog after each`,
       Reference: 'bare node:http process answering {"hello":"world"}, started once, measured right before each Tributary scenario with the same requests',
       Seeding: `${SEED.applications} applications, ${formatNumber(SEED.integrations)} integrations (6 types, disabled), ${SEED.concurrency} in flight: ${formatSeconds(seedMs)} (${formatNumber((SEED.integrations / seedMs) * 1000)} integrations/s)`,

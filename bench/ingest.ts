@@ -12,7 +12,7 @@ import type { FloodRun, FloodSeries } from './lib/ingest-runs.js';
 import { fanOut, latency, singleIntegration, type FloodComparison, type IngestContext, type LatencyComparison } from './lib/ingest-scenarios.js';
 import { Broker } from './lib/mosquitto.js';
 import { formatNumber, formatSeconds, machineFacts, renderFacts, renderTable, summarizeLogLine, type Column } from './lib/report.js';
-import { ensureBuilt, startTributary } from './lib/tributary.js';
+import { ensureBuilt, serverCommand, startTributary } from './lib/tributary.js';
 
 const USAGE = `Usage: npm run bench:ingest -- [options]
 
@@ -157,7 +157,7 @@ async function main(argv: readonly string[]): Promise<number> {
     renderFacts({
       ...machine,
       Broker: `Mosquitto (${broker.url}), its own process: ${broker.settings}`,
-      Server: `node dist/cli/main.js serve, ${tributary.storeDescription}, ${settings}, every other setting at its default${profileDir ? ' (with --cpu-prof)' : ''}`,
+      Server: `${serverCommand(profileDir ? ['--cpu-prof'] : [])}, ${tributary.storeDescription}, ${settings}, every other setting at its default`,
       Publisher: `its own process writing ${formatNumber(messages)} pre-encoded QoS 0 PUBLISH packets of ${PAYLOAD_BYTES}-byte payloads as fast as the broker reads them (same stream for Tributary and the reference)`,
       Readers: 'raw http.get in the bench process counting `event: integrationMessage` blocks; reference as named below',
       Rates: `messages received ÷ time from the first message received to the last; each flood ${rounds} times (all reference rounds, then all Tributary rounds), the median round quoted`,

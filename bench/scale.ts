@@ -9,7 +9,7 @@ import { parseFlags, UsageError } from './lib/cli.js';
 import { ephemeralPorts, openFileLimit } from './lib/proc-stats.js';
 import { formatNumber, formatSeconds, machineFacts, renderFacts, renderTable, summarizeLogLine, type Column } from './lib/report.js';
 import { runScale, type ScaleResult } from './lib/scale-run.js';
-import { ensureBuilt } from './lib/tributary.js';
+import { ensureBuilt, serverCommand } from './lib/tributary.js';
 import { options as serverOptions } from '../src/config/options.js';
 
 const USAGE = `Usage: npm run bench:scale -- [options]
@@ -126,7 +126,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...machine,
       'Open files': `${formatNumber(openFileLimit())} per process (ulimit -n)`,
       Broker: `Mosquitto, its own process per count: ${results[0]?.broker.settings ?? ''}`,
-      Server: `node --inspect dist/cli/main.js serve, SQLite, fresh per count; runtime settings at their defaults: ${(['connectRate', 'reconnectBase', 'reconnectMax', 'reconnectReset', 'connectTimeout', 'keepalive'] as const).map(setting).join(' ')}`,
+      Server: `${serverCommand(['--inspect'])}, SQLite, fresh per count; runtime settings at their defaults: ${(['connectRate', 'reconnectBase', 'reconnectMax', 'reconnectReset', 'connectTimeout', 'keepalive'] as const).map(setting).join(' ')}`,
       Integrations: 'mqtt://127.0.0.1 (no TLS), MQTT 3.1.1, clean session, one topic filter each, created through the API with 50 requests in flight',
       Connected: 'status.connectInfo.ts set, no nextAttempt, connectInfo.ts ≥ disconnectInfo.ts, read by listing every page of 1000 every 0.5 s once the broker ($SYS, sys_interval 1) counts every client; "last connectInfo" is the exact time, "(API)" when a poll first saw it',
       RSS: 'VmRSS of the Tributary process after two full GCs (inspector), before creating any integration and 3 s after all were connected; KiB = 1024 bytes',

@@ -40,6 +40,23 @@ export interface Tributary {
   readonly settings: Readonly<Record<string, string>>;
 }
 
+/**
+ * The node flags `npm start` gives the server (package.json scripts.start), so
+ * the benchmarks measure the server as its users start it.
+ */
+export function startFlags(): string[] {
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: { start?: string } };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  const entry = words.indexOf(path.relative(REPO_ROOT, ENTRY));
+  if (words[0] !== 'node' || entry < 1) throw new Error(`package.json scripts.start is not "node [flags] dist/cli/main.js serve": ${pkg.scripts?.start ?? '(missing)'}`);
+  return words.slice(1, entry);
+}
+
+/** How the benchmarks start the server, for their reports. */
+export function serverCommand(extraFlags: readonly string[] = []): string {
+  return ['node', ...startFlags(), ...extraFlags, 'dist/cli/main.js', 'serve'].join(' ');
+}
+
 function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
@@ -116,7 +133,7 @@ export async function startTributary(options: TributaryOptions): Promise<Tributa
   const child = spawnChild({
     name: 'Tributary',
     command: process.execPath,
-    args: [...(options.nodeArgs ?? []), ENTRY, 'serve'],
+    args: [...startFlags(), ...(options.nodeArgs ?? []), ENTRY, 'serve'],
     env: { ...inherited, ...secrets, ...settings },
     cwd: REPO_ROOT,
   });

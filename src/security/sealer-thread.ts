@@ -29,7 +29,7 @@ function seal(plaintext, associatedData) {
 }
 parentPort.on('message', ({ id, items }) => {
   try {
-    parentPort.postMessage({ id, sealed: items.map(([plaintext, associatedData]) => seal(plaintext, associatedData)) });
+    parentPort.postMessage({ id, sealed: JSON.stringify(JSON.parse(items).map(([plaintext, associatedData]) => seal(plaintext, associatedData))) });
   } catch (err) {
     parentPort.postMessage({ id, error: String((err && err.message) || err) });
   }
@@ -63,12 +63,13 @@ export function createThreadedSealer(key: Buffer): Sealer {
     for (const requests of waiting.values()) for (const request of requests) request.reject(err);
     waiting.clear();
   };
-  worker.on('message', (message: { id: number; sealed?: string[]; error?: string }) => {
+  worker.on('message', (message: { id: number; sealed?: string; error?: string }) => {
     const requests = waiting.get(message.id) ?? [];
     waiting.delete(message.id);
     if (waiting.size === 0) worker.unref();
+    const all = message.sealed === undefined ? [] : (JSON.parse(message.sealed) as string[]);
     requests.forEach((request, i) => {
-      const sealed = message.sealed?.[i];
+      const sealed = all[i];
       if (sealed === undefined) request.reject(new Error(`Sealing failed: ${message.error ?? 'no answer'}`));
       else request.resolve(sealed);
     });
@@ -83,7 +84,8 @@ export function createThreadedSealer(key: Buffer): Sealer {
     const id = nextId++;
     if (waiting.size === 0) worker.ref();
     waiting.set(id, requests);
-    worker.postMessage({ id, items: requests.map((request) => request.item) });
+    // One JSON string clones much faster than many small ones.
+    worker.postMessage({ id, items: JSON.stringify(requests.map((request) => request.item)) });
   };
 
   return {

@@ -81,6 +81,19 @@ function runBatch(ops) {
   return outcomes;
 }
 
+function opsOf(message) {
+  return message.json !== undefined ? JSON.parse(message.json) : message.ops;
+}
+
+// Outcomes go back as one JSON string (faster to clone) unless a row holds a value JSON would alter.
+function safe(value) {
+  return value === null || typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
+}
+function reply(id, outcomes) {
+  const jsonSafe = outcomes.every((outcome) => !outcome.rows || outcome.rows.every((row) => Object.values(row).every(safe)));
+  parentPort.postMessage(jsonSafe ? { id, json: JSON.stringify(outcomes) } : { id, outcomes });
+}
+
 function answer(message) {
   if (message.forget) {
     texts = new Map();
@@ -88,16 +101,16 @@ function answer(message) {
   }
   let outcomes;
   try {
-    if (message.kind === 'batch') outcomes = runBatch(message.ops);
+    if (message.kind === 'batch') outcomes = runBatch(opsOf(message));
     else if (message.kind === 'one') outcomes = [execute(message.op)];
     else if (message.kind === 'close') {
       db.close();
       outcomes = [];
     }
   } catch (err) {
-    outcomes = (message.kind === 'batch' ? message.ops : [message.op]).map(() => failure(err));
+    outcomes = (message.kind === 'batch' ? opsOf(message) : [message.op]).map(() => failure(err));
   }
-  parentPort.postMessage({ id: message.id, outcomes });
+  reply(message.id, outcomes);
 }
 
 // Batches that queued up while the last commit ran are committed together:
@@ -126,7 +139,8 @@ parentPort.on('message', (first) => {
       texts = new Map();
       statements = new Map();
     }
-    const ops = batches.flatMap((batch) => batch.ops);
+    const parsed = batches.map(opsOf);
+    const ops = parsed.flat();
     let outcomes;
     try {
       outcomes = runBatch(ops);
@@ -134,10 +148,11 @@ parentPort.on('message', (first) => {
       outcomes = ops.map(() => failure(err));
     }
     let at = 0;
-    for (const batch of batches) {
-      parentPort.postMessage({ id: batch.id, outcomes: outcomes.slice(at, at + batch.ops.length) });
-      at += batch.ops.length;
-    }
+    batches.forEach((batch, i) => {
+      const count = parsed[i].length;
+      reply(batch.id, outcomes.slice(at, at + count));
+      at += count;
+    });
   }
 });
 `;
