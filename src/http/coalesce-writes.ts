@@ -24,8 +24,9 @@ interface SocketInternals {
  *
  * A gathered write is acknowledged at once while the bytes waiting stay under
  * the socket's high-water mark, so the next pipelined response can follow in
- * the same turn; past it, acknowledgements wait for the real write, so a slow
- * reader still pushes back (SSE relies on that). A failed real write destroys
+ * the same turn; past it, everything waiting is written at once and the
+ * acknowledgement waits for that write, so large answers are not held back
+ * and a slow reader still pushes back (SSE relies on that). A failed real write destroys
  * the socket, as losing the connection does to bytes in the kernel's buffer.
  */
 export function registerWriteCoalescing(server: Server): void {
@@ -78,12 +79,17 @@ function coalesce(socket: Socket): void {
       pending.push(chunk);
       pendingBytes += typeof chunk.chunk === 'string' ? Buffer.byteLength(chunk.chunk, chunk.encoding) : chunk.chunk.length;
     }
+    if (pendingBytes > limit) {
+      // Enough for a write of its own: it goes now, and the writer hears back once it has.
+      held.push(callback);
+      flush();
+      return;
+    }
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
     }
-    if (pendingBytes <= limit) callback();
-    else held.push(callback);
+    callback();
   };
 
   internals._write = (chunk, encoding, callback) => gather([{ chunk, encoding }], callback);

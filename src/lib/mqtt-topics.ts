@@ -5,8 +5,10 @@
  */
 export function validateTopicFilter(filter: string): string | undefined {
   if (filter.length === 0) return 'it is empty';
-  if (Buffer.byteLength(filter, 'utf8') > 65535) return 'it is longer than 65535 bytes';
+  // A UTF-16 unit is at most 3 UTF-8 bytes, so only long filters need counting.
+  if (filter.length > 65535 / 3 && Buffer.byteLength(filter, 'utf8') > 65535) return 'it is longer than 65535 bytes';
   if (filter.includes('\u0000')) return 'it contains a NUL character';
+  if (!filter.includes('#') && !filter.includes('+')) return undefined;
   const levels = filter.split('/');
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i]!;

@@ -39,6 +39,11 @@ describe('MQTT topics', () => {
   it('accept valid filters and refuse misplaced wildcards', () => {
     for (const ok of ['a', 'a/b', '+', '#', 'a/+/c', 'a/#', '/', '+/+']) expect(validateTopicFilter(ok), ok).toBeUndefined();
     for (const bad of ['', 'a#', 'a/#/b', 'a+', 'a/b+', '#/a', 'x\u0000']) expect(validateTopicFilter(bad), bad).toBeDefined();
+    expect(validateTopicFilter('a'.repeat(65535))).toBeUndefined();
+    expect(validateTopicFilter('a'.repeat(65536))).toMatch(/65535 bytes/);
+    // 22,000 characters but 66,000 bytes in UTF-8.
+    expect(validateTopicFilter('€'.repeat(22000) + '/#')).toMatch(/65535 bytes/);
+    expect(validateTopicFilter('€'.repeat(21845))).toBeUndefined();
     expect(validateTopicName('a/+')).toMatch(/wildcards/);
     expect(validateTopicName('a/b')).toBeUndefined();
   });
