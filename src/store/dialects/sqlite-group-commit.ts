@@ -20,12 +20,11 @@ import type { QueryRunner } from './traits.js';
  * dirtied to the WAL (an insert touches one page per index), so a thousand
  * writes in a thousand transactions write several times more than the same
  * writes in a few. Writes made outside an explicit transaction are therefore
- * gathered and sent as one batch, which the writer runs as one transaction:
- * at the end of the event-loop turn when the writer is idle, otherwise as soon
- * as the batch it is committing is answered (the busier, the bigger the
- * batches). Each write is a single statement that succeeds or fails alone, and
- * every caller is answered only after the COMMIT, so nothing is acknowledged
- * before it is committed.
+ * gathered for one event-loop turn and sent as one batch, which the writer
+ * runs as one transaction (together with any batches that queued up while it
+ * was busy: the busier, the bigger the transactions). Each write is a single
+ * statement that succeeds or fails alone, and every caller is answered only
+ * after the COMMIT, so nothing is acknowledged before it is committed.
  *
  * Reads run on the main connection at once (better-sqlite3 is synchronous),
  * and see every write acknowledged before them. An explicit transaction, which
@@ -65,8 +64,6 @@ class Core {
   /** Where each SQL text runs: here (its statement) or on the writer (undefined). */
   private readonly statements = new Lru<string, { read: Statement | undefined }>(STATEMENT_CACHE_SIZE);
   private batch: Pending[] | undefined;
-  /** Batches sent and not yet answered. */
-  private committing = 0;
   private transaction: Transaction | undefined;
   private closed = false;
 
