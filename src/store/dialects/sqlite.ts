@@ -3,6 +3,7 @@ import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, sql } from 'kysely';
 import type { Database } from '../schema.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import { groupCommit } from './sqlite-group-commit.js';
 import { SqliteWriter } from './sqlite-writer.js';
 import type { DialectTraits, QueryRunner } from './traits.js';
@@ -25,10 +26,11 @@ const CONNECTION_PRAGMAS = ['synchronous = NORMAL', 'foreign_keys = ON', 'busy_t
 
 /**
  * The writer checkpoints (PASSIVE, at commit) once the WAL holds this many
- * pages: rarely enough that a page rewritten by many commits is copied once,
- * often enough that the WAL stays a few tens of megabytes.
+ * pages, which lets the WAL start over; the checkpointer thread has copied
+ * most of them by then (sqlite-checkpointer.ts).
  */
 const CHECKPOINT_PAGES = 10_000;
+const CHECKPOINT_INTERVAL_MS = 200;
 
 /**
  * Opens (creating if needed) a SQLite database file: a connection on the event
@@ -46,7 +48,15 @@ export function openSqlite(file: string, onError: (message: string) => void = ()
     throw err;
   }
   const writer = new SqliteWriter(file, [...CONNECTION_PRAGMAS, `wal_autocheckpoint = ${CHECKPOINT_PAGES}`], onError);
+  const checkpointer = startCheckpointer(file, CHECKPOINT_INTERVAL_MS, onError);
   const { dialect, run } = groupCommit(database, writer);
   const db = new Kysely<Database>({ dialect });
-  return { db, run, close: () => db.destroy() };
+  return {
+    db,
+    run,
+    close: async () => {
+      await db.destroy();
+      await checkpointer.stop();
+    },
+  };
 }
