@@ -36,6 +36,9 @@ parentPort.on('message', ({ id, items }) => {
 });
 `;
 
+/** Seals asked for in one turn past this many are sent without waiting for the turn to end. */
+const EAGER_BATCH = 128;
+
 interface Request {
   readonly item: readonly [string, string];
   resolve(sealed: string): void;
@@ -78,7 +81,8 @@ export function createThreadedSealer(key: Buffer): Sealer {
   worker.on('exit', (code) => fail(new Error(`The sealing thread exited (code ${code})`)));
 
   const send = () => {
-    const requests = batch!;
+    const requests = batch;
+    if (!requests) return;
     batch = undefined;
     if (failure) return requests.forEach((request) => request.reject(failure!));
     const id = nextId++;
@@ -96,7 +100,10 @@ export function createThreadedSealer(key: Buffer): Sealer {
         setImmediate(send);
       }
       const requests = batch;
-      return new Promise((resolve, reject) => requests.push({ item: [plaintext, associatedData], resolve, reject }));
+      const sealed = new Promise<string>((resolve, reject) => requests.push({ item: [plaintext, associatedData], resolve, reject }));
+      // A long turn need not keep the thread idle until its end: a full batch goes at once.
+      if (requests.length >= EAGER_BATCH) send();
+      return sealed;
     },
     open: (sealed, associatedData) => openNow(key, sealed, associatedData),
     async close() {

@@ -33,6 +33,8 @@ import type { QueryRunner } from './traits.js';
  */
 
 const STATEMENT_CACHE_SIZE = 1000;
+/** Writes gathered in one turn past this many are sent without waiting for the turn to end. */
+const EAGER_BATCH = 256;
 
 type Statement = BetterSqlite3.Statement<unknown[]>;
 
@@ -133,7 +135,10 @@ class Core {
       });
     }
     const list = pending;
-    return new Promise((resolve, reject) => list.push({ op, resolve, reject }));
+    const promise = new Promise<WriteOutcome>((resolve, reject) => list.push({ op, resolve, reject }));
+    // A long turn need not keep the writer idle until its end: a full batch goes at once.
+    if (list.length >= EAGER_BATCH) this.sendBatch();
+    return promise;
   }
 
   private sendBatch(): void {
