@@ -1,6 +1,8 @@
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sql, type Kysely } from 'kysely';
+import { openSqlite } from '../../src/store/dialects/sqlite.js';
 import { outcomeError, SqliteWriter, type WriteOutcome } from '../../src/store/dialects/sqlite-writer.js';
 import { tempDir } from '../support/stores.js';
 
@@ -76,5 +78,22 @@ describe('SQLite writer thread', () => {
     await writer.close();
     open.splice(open.indexOf(writer), 1);
     await expect(writer.batch([{ exec: 'select 1' }])).rejects.toMatchObject({ code: 'SQLITE_CLOSED' });
+  });
+
+  it('ends a transaction whose COMMIT fails, so the writes after it still commit', async () => {
+    const { db, close } = openSqlite(path.join(tempDir(), 'commit.db'));
+    const raw = db as unknown as Kysely<Record<string, { id: number; parent: number | null }>>;
+    try {
+      await sql`create table parent (id integer primary key)`.execute(raw);
+      await sql`create table child (id integer primary key, parent integer references parent (id) deferrable initially deferred)`.execute(raw);
+      // The foreign key is checked at COMMIT, which therefore fails.
+      await expect(raw.transaction().execute((trx) => trx.insertInto('child').values({ id: 1, parent: 42 }).execute())).rejects.toThrow(/FOREIGN KEY/);
+      await raw.insertInto('parent').values({ id: 42 } as never).execute();
+      await raw.transaction().execute((trx) => trx.insertInto('child').values({ id: 2, parent: 42 }).execute());
+      const rows = await raw.selectFrom('child').select('id').execute();
+      expect(rows.map((r) => r.id)).toEqual([2]);
+    } finally {
+      await close();
+    }
   });
 });

@@ -103,9 +103,17 @@ class Core {
 
   async finish(handle: Handle, command: 'commit' | 'rollback'): Promise<void> {
     const transaction = this.transaction;
-    if (transaction?.owner !== handle) throw new Error(`${command} outside the transaction`);
+    if (transaction?.owner !== handle) {
+      // Kysely rolls back after a failed COMMIT, which has already ended the transaction here.
+      if (command === 'rollback') return;
+      throw new Error('commit outside the transaction');
+    }
     try {
       toResult(await this.writer.one({ exec: command }));
+    } catch (err) {
+      // A COMMIT that failed can leave SQLite's transaction open; it must not outlive ours.
+      if (command === 'commit') await this.writer.one({ exec: 'rollback' }).catch(() => undefined);
+      throw err;
     } finally {
       this.transaction = undefined;
       transaction.end();

@@ -54,6 +54,8 @@ function execute(op) {
 function runBatch(ops) {
   const outcomes = new Array(ops.length);
   let first = 0;
+  // Batches never arrive during an explicit transaction; one still open was left by a COMMIT that failed.
+  if (db.inTransaction) db.exec('rollback');
   db.exec('begin');
   for (let i = 0; i < ops.length; i++) {
     try {
