@@ -88,7 +88,7 @@ describe('SQLite writer thread', () => {
       await sql`create table child (id integer primary key, parent integer references parent (id) deferrable initially deferred)`.execute(raw);
       // The foreign key is checked at COMMIT, which therefore fails.
       await expect(raw.transaction().execute((trx) => trx.insertInto('child').values({ id: 1, parent: 42 }).execute())).rejects.toThrow(/FOREIGN KEY/);
-      await raw.insertInto('parent').values({ id: 42 } as never).execute();
+      await sql`insert into parent (id) values (42)`.execute(raw);
       await raw.transaction().execute((trx) => trx.insertInto('child').values({ id: 2, parent: 42 }).execute());
       const rows = await raw.selectFrom('child').select('id').execute();
       expect(rows.map((r) => r.id)).toEqual([2]);

@@ -16,16 +16,32 @@ function toRow(r: Selectable<IntegrationEventsTable>): IntegrationEventRow {
 export function integrationEventRepository(db: Kysely<Database>, traits: DialectTraits): IntegrationEventRepository {
   return {
     async insertMany(rows) {
-      if (rows.length === 0) return;
-      const ids = [...new Set(rows.map((r) => r.integrationId))];
-      await db.transaction().execute(async (trx) => {
-        // Events of an integration deleted meanwhile are dropped, not an error.
-        const alive = new Set((await trx.selectFrom('integrations').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
-        const values = rows
-          .filter((r) => alive.has(r.integrationId))
-          .map((r) => ({ id: r.id, integration_id: r.integrationId, application_id: r.applicationId, ts: r.ts, type: r.type, message: r.message }));
-        for (let i = 0; i < values.length; i += 500) await trx.insertInto('integration_events').values(values.slice(i, i + 500)).execute();
-      });
+      // One INSERT … SELECT per event, from its integration's row: an event of an integration
+      // deleted meanwhile inserts nothing instead of failing. No explicit transaction, which
+      // would hold every other write back while it lasts (on SQLite, statements sent together
+      // share a group commit anyway).
+      await Promise.all(
+        rows.map((r) =>
+          db
+            .insertInto('integration_events')
+            .columns(['id', 'integration_id', 'application_id', 'ts', 'type', 'message'])
+            .expression(
+              db
+                .selectFrom('integrations')
+                .select([
+                  sql<string>`${r.id}`.as('id'),
+                  'integrations.id as integration_id',
+                  'integrations.application_id',
+                  sql<number>`cast(${r.ts} as ${traits.bigint})`.as('ts'),
+                  sql<string>`${r.type}`.as('type'),
+                  sql<string | null>`cast(${r.message} as text)`.as('message'),
+                ])
+                .where('integrations.id', '=', r.integrationId)
+                .where('integrations.application_id', '=', r.applicationId),
+            )
+            .execute(),
+        ),
+      );
     },
     async list(applicationId, integrationId, query) {
       const base = applyFilter(

@@ -84,19 +84,21 @@ export function integrationRepository(db: Kysely<Database>, traits: DialectTrait
     },
     async writeStatuses(statuses) {
       const entries = [...statuses];
-      if (entries.length === 0) return;
-      await db.transaction().execute(async (trx) => {
-        for (let i = 0; i < entries.length; i += STATUS_BATCH) {
-          const chunk = entries.slice(i, i + STATUS_BATCH);
-          // One statement per chunk: UPDATE … SET status = CASE id WHEN … END WHERE id IN (…)
+      const chunks: (typeof entries)[] = [];
+      for (let i = 0; i < entries.length; i += STATUS_BATCH) chunks.push(entries.slice(i, i + STATUS_BATCH));
+      // One statement per chunk: UPDATE … SET status = CASE id WHEN … END WHERE id IN (…). Each is
+      // atomic; no explicit transaction, which would hold every other write back while it lasts
+      // (on SQLite, chunks sent together share a group commit anyway).
+      await Promise.all(
+        chunks.map((chunk) => {
           const cases = sql.join(chunk.map(([id, status]) => sql`when ${id} then ${JSON.stringify(status)}`), sql` `);
-          await trx
+          return db
             .updateTable('integrations')
             .set({ status: sql<string>`case id ${cases} else status end` })
             .where('id', 'in', chunk.map(([id]) => id))
             .execute();
-        }
-      });
+        }),
+      );
     },
   };
 }
