@@ -14,6 +14,10 @@ describe('README stays true', () => {
     }
   });
 
+  it('shows the command npm start runs', () => {
+    expect(readme).toContain(`\`${pkg.scripts.start}\``);
+  });
+
   it('only mentions npm scripts that exist', () => {
     for (const [, script] of readme.matchAll(/npm run ([a-z:]+)/g)) expect(pkg.scripts, script).toHaveProperty(script!);
   });
