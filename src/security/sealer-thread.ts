@@ -49,7 +49,7 @@ interface Request {
  * A sealer that seals on a thread of its own: creating an AES-GCM cipher costs
  * more than everything else a POST does with the secret, and under load it
  * would be the event loop's. Seals asked for in one event-loop turn go as one
- * message. Opening stays here: it is rarer (openings are cached) and a GET
+ * message (or several, when a long turn asks for many). Opening stays here: it is rarer (openings are cached) and a GET
  * should not wait for a thread.
  */
 export function createThreadedSealer(key: Buffer): Sealer {
