@@ -93,7 +93,13 @@ function safe(value) {
 }
 function reply(id, outcomes) {
   const jsonSafe = outcomes.every((outcome) => !outcome.rows || outcome.rows.every((row) => Object.values(row).every(safe)));
-  parentPort.postMessage(jsonSafe ? { id, json: JSON.stringify(outcomes) } : { id, outcomes });
+  let json;
+  try {
+    if (jsonSafe) json = JSON.stringify(outcomes);
+  } catch {
+    // a bigint rowid, say: sent as it is
+  }
+  parentPort.postMessage(json !== undefined ? { id, json } : { id, outcomes });
 }
 
 function answer(message) {
