@@ -1,31 +1,33 @@
 import { Worker } from 'node:worker_threads';
-import { checkKey, openNow, type Sealer } from './sealer.js';
+import { checkKey, IV_BYTES, IV_POOL, openNow, SEALED_VERSION, type Sealer } from './sealer.js';
 
 /**
  * The thread's program (CommonJS, evaluated by the Worker so it runs the same
- * from src/ and dist/). It seals exactly as sealNow() in sealer.ts does; a
- * test opens what it seals with openNow().
+ * from src/ and dist/). It seals exactly as sealNow() in sealer.ts does, with
+ * the format's constants passed in from there; a test opens what it seals
+ * with openNow().
  */
 const SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { createCipheriv, randomBytes } = require('node:crypto');
+const { ivBytes, ivPool, version } = workerData;
 const key = Buffer.from(workerData.key);
 let pool = Buffer.alloc(0);
 let offset = 0;
 function nextIv() {
-  if (offset + 12 > pool.length) {
-    pool = randomBytes(12 * 4096);
+  if (offset + ivBytes > pool.length) {
+    pool = randomBytes(ivBytes * ivPool);
     offset = 0;
   }
-  offset += 12;
-  return pool.subarray(offset - 12, offset);
+  offset += ivBytes;
+  return pool.subarray(offset - ivBytes, offset);
 }
 function seal(plaintext, associatedData) {
   const iv = nextIv();
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
+  return [version, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.');
 }
 parentPort.on('message', ({ id, items }) => {
   try {
@@ -54,7 +56,7 @@ interface Request {
  */
 export function createThreadedSealer(key: Buffer): Sealer {
   checkKey(key);
-  const worker = new Worker(SOURCE, { eval: true, workerData: { key } });
+  const worker = new Worker(SOURCE, { eval: true, workerData: { key, ivBytes: IV_BYTES, ivPool: IV_POOL, version: SEALED_VERSION } });
   worker.unref();
   const waiting = new Map<number, Request[]>();
   let batch: Request[] | undefined;

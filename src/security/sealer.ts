@@ -15,13 +15,13 @@ export interface Sealer {
 
 export const SEALED_VERSION = 'v1';
 export const IV_BYTES = 12;
-const IV_POOL = 4096;
+export const IV_POOL = 4096;
 
 /**
  * Random 96-bit IVs, drawn from a pool refilled in bulk: one randomBytes call
  * costs about as much as the encryption itself. Each slice is used once.
  */
-export function ivSource(): () => Buffer {
+function ivSource(): () => Buffer {
   let pool = Buffer.alloc(0);
   let offset = 0;
   return () => {

@@ -34,8 +34,8 @@ const CHECKPOINT_INTERVAL_MS = 200;
 
 /**
  * Opens (creating if needed) a SQLite database file: a connection on the event
- * loop for reads and a writer thread for writes and checkpoints (see
- * sqlite-group-commit.ts and sqlite-writer.ts).
+ * loop for reads, a writer thread for writes, and a checkpointer thread (see
+ * sqlite-group-commit.ts, sqlite-writer.ts and sqlite-checkpointer.ts).
  */
 export function openSqlite(file: string, onError: (message: string) => void = () => {}): { db: Kysely<Database>; run: QueryRunner; close: () => Promise<void> } {
   fs.mkdirSync(path.dirname(file), { recursive: true });
