@@ -11,8 +11,7 @@ import type { ConnectorFactory } from './runtime/connector.js';
 import { connectorFactories } from './runtime/connectors/registry.js';
 import { Runtime } from './runtime/runtime.js';
 import { loadSecretKey, loadSigningKey, verifySecretKey } from './security/keys.js';
-import { createThreadedSealer } from './security/sealer-thread.js';
-import type { Sealer } from './security/sealer.js';
+import { createSealer } from './security/sealer.js';
 import { createTokenCodec } from './security/tokens.js';
 import { openStore, storeOptionsFrom } from './store/open.js';
 import type { Store } from './store/store.js';
@@ -47,9 +46,8 @@ export interface ContextOptions {
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<Context> {
   const logger = options.logger ?? pino({ level: 'silent' });
   const theStore = options.store ?? (await openStore({ ...storeOptionsFrom(config), onError: (message: string) => logger.warn({ module: 'store' }, message) }));
-  let sealer: Sealer | undefined;
   try {
-    sealer = createThreadedSealer(loadSecretKey(config.secretKey, config.dataDir));
+    const sealer = createSealer(loadSecretKey(config.secretKey, config.dataDir));
     await verifySecretKey(theStore.settings, sealer);
     const codec = createTokenCodec(await loadSigningKey(theStore.settings, sealer));
     const events = new DomainEvents();
@@ -75,13 +73,11 @@ export async function createContext(config: Config, options: ContextOptions = {}
       integrations,
       runtime,
       close: async () => {
-        await sealer?.close();
         if (!options.store) await theStore.close();
       },
     };
   } catch (err) {
     // Close only what was opened here; a store passed in belongs to the caller.
-    await sealer?.close();
     if (!options.store) await theStore.close();
     throw err;
   }

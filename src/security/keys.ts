@@ -35,7 +35,7 @@ export function loadSecretKey(configured: Buffer | undefined, dataDir: string): 
  * at start with a clear message instead of as errors on every secret read.
  */
 export async function verifySecretKey(settings: SettingRepository, sealer: Sealer): Promise<void> {
-  const stored = await settings.getOrInsert(CHECK_SETTING, await sealer.seal(CHECK_TEXT, CHECK_SETTING));
+  const stored = await settings.getOrInsert(CHECK_SETTING, sealer.seal(CHECK_TEXT, CHECK_SETTING));
   try {
     if (sealer.open(stored, CHECK_SETTING) === CHECK_TEXT) return;
   } catch {
@@ -48,7 +48,7 @@ export async function verifySecretKey(settings: SettingRepository, sealer: Seale
 
 /** The token signing key: generated once, kept sealed in the database so every node and every restart shares it. */
 export async function loadSigningKey(settings: SettingRepository, sealer: Sealer): Promise<Buffer> {
-  const stored = await settings.getOrInsert(SIGNING_SETTING, await sealer.seal(randomBytes(64).toString('base64'), SIGNING_SETTING));
+  const stored = await settings.getOrInsert(SIGNING_SETTING, sealer.seal(randomBytes(64).toString('base64'), SIGNING_SETTING));
   return Buffer.from(sealer.open(stored, SIGNING_SETTING), 'base64');
 }
 

@@ -22,7 +22,7 @@ export function splitConfig(type: IntegrationType, config: Record<string, unknow
 }
 
 /** Seals the secret fields, bound to the integration id so they cannot be replayed onto another row. */
-export async function sealSecrets(sealer: Sealer, integrationId: string, secret: Record<string, unknown>): Promise<string | null> {
+export function sealSecrets(sealer: Sealer, integrationId: string, secret: Record<string, unknown>): string | null {
   return Object.keys(secret).length === 0 ? null : sealer.seal(JSON.stringify(secret), `integration:${integrationId}`);
 }
 

@@ -53,7 +53,7 @@ export class IntegrationService {
       topics,
       credentialName: input.credentialName ?? null,
       config: plain,
-      secrets: await sealSecrets(this.sealer, id, secret),
+      secrets: sealSecrets(this.sealer, id, secret),
       status: {},
       creationDate: at.toISOString(),
       lastUpdated: at.toISOString(),
@@ -91,7 +91,7 @@ export class IntegrationService {
       // A config object given replaces the stored one whole, secrets included.
       const split = splitConfig(type, givenConfig);
       plain = split.plain;
-      secrets = await sealSecrets(this.sealer, id, split.secret);
+      secrets = sealSecrets(this.sealer, id, split.secret);
       opened = split.secret;
     }
     const row: IntegrationRow = {
