@@ -7,6 +7,8 @@ interface Counted {
   writes: number;
 }
 
+let writesSeenByLaterWork: number | undefined;
+
 /** A server whose sockets count the writes that reach them, under the coalescer. */
 async function start(): Promise<{ app: FastifyInstance; port: number; counted: Counted[] }> {
   const app = Fastify();
@@ -27,6 +29,15 @@ async function start(): Promise<{ app: FastifyInstance; port: number; counted: C
   registerWriteCoalescing(app.server);
   app.get<{ Params: { n: string } }>('/small/:n', async (request) => ({ n: Number(request.params.n) }));
   app.get('/big', async () => ({ text: 'x'.repeat(100_000) }));
+  // Answers in one immediate; the next immediate of the same turn stands for the rest of the turn's work.
+  app.get('/then-work', () => {
+    return new Promise((resolve) => {
+      setImmediate(() => resolve({ ok: true }));
+      setImmediate(() => {
+        writesSeenByLaterWork = counted.reduce((sum, c) => sum + c.writes, 0);
+      });
+    });
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, port: (app.server.address() as net.AddressInfo).port, counted };
 }
@@ -69,6 +80,24 @@ describe('write coalescing', () => {
     const answers = bodies(await pipeline(started.port, paths));
     expect(answers).toEqual(paths.map((_, i) => ({ n: i })));
     expect(started.counted[0]!.writes).toBeLessThanOrEqual(4);
+  });
+
+  it('hands an answer to the socket once the event that produced it is handled, not at the end of the turn', async () => {
+    const started = await start();
+    app = started.app;
+    writesSeenByLaterWork = undefined;
+    // Kept alive: closing the connection after the answer would flush it anyway.
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(started.port, '127.0.0.1');
+      socket.on('error', reject);
+      socket.on('data', (chunk) => {
+        resolve(chunk.toString('utf8'));
+        socket.destroy();
+      });
+      socket.write('GET /then-work HTTP/1.1\r\nHost: x\r\n\r\n');
+    });
+    expect(bodies(answer)).toEqual([{ ok: true }]);
+    expect(writesSeenByLaterWork).toBe(1);
   });
 
   it('keeps large answers whole and in order among small ones, and closes only after the last byte', async () => {
