@@ -53,8 +53,8 @@ function openNow(key: Buffer, sealed: string, associatedData: string): string {
 
 /**
  * Seals on the calling thread: a seal costs a few microseconds, less than
- * handing it to another thread and back (measured: a sealing thread cost the
- * POST benchmark about a tenth of its throughput on two cores).
+ * handing it to another thread and back (measured under a POST load on two
+ * cores, a sealing thread cost throughput instead of saving it).
  */
 export function createSealer(key: Buffer): Sealer {
   if (key.length !== 32) throw new Error('The secret key must be 32 bytes');
