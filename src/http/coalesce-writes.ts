@@ -48,6 +48,7 @@ function coalesce(socket: Socket): void {
   let pendingBytes = 0;
   let held: Callback[] = [];
   let writing = false;
+  /** A settle loop is queued; at most one per connection, however often the size rule flushes meanwhile. */
   let scheduled = false;
   /** Whether a write arrived since the last look; while they keep coming, the flush waits another tick. */
   let gathered = false;
@@ -59,11 +60,11 @@ function coalesce(socket: Socket): void {
       process.nextTick(flushWhenSettled);
       return;
     }
+    scheduled = false;
     flush();
   };
 
   const flush = () => {
-    scheduled = false;
     if (writing || pending.length === 0) return finishIfDone();
     const chunks = pending;
     const callbacks = held;
