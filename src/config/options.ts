@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /**
  * Every setting of the server, in one table: its environment variable, its
  * command-line flag, its default and how to read it. `loadConfig` and the CLI's
@@ -93,6 +95,67 @@ const adminPassword: Parser<string | undefined> = (raw) => {
   return raw;
 };
 
+/** A comma-separated list of CIDR blocks (`169.254.0.0/16,fe80::/10`); an empty string is an empty list. */
+export interface Cidr {
+  readonly address: string;
+  readonly prefix: number;
+  readonly family: 'ipv4' | 'ipv6';
+}
+
+const cidrList: Parser<readonly Cidr[]> = (raw) => {
+  const blocks: Cidr[] = [];
+  for (const part of raw.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const [address = '', bits, extra] = part.split('/');
+    const family = isIP(address);
+    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
+    const max = family === 6 ? 128 : 32;
+    if (family === 0 || extra !== undefined || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (bits !== undefined && !/^\d+$/.test(bits))) {
+      throw new OptionError(`must be a comma-separated list of CIDR blocks such as 169.254.0.0/16,fe80::/10, got "${part}"`);
+    }
+    blocks.push({ address, prefix, family: family === 6 ? 'ipv6' : 'ipv4' });
+  }
+  return Object.freeze(blocks);
+};
+
+/** Comma-separated origins (`https://ops.example.com`), each a scheme, host and optional port. */
+const originList: Parser<readonly string[]> = (raw) => {
+  const origins: string[] = [];
+  for (const part of raw.split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    let url: URL;
+    try {
+      url = new URL(part);
+    } catch {
+      throw new OptionError(`must be a comma-separated list of origins such as https://ops.example.com, got "${part}"`);
+    }
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== part.replace(/\/$/, '')) {
+      throw new OptionError(`must list origins only (scheme, host and port, no path), got "${part}"`);
+    }
+    origins.push(url.origin);
+  }
+  return Object.freeze(origins);
+};
+
+const httpUrl: Parser<string> = (raw) => {
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new OptionError(`must be an http:// or https:// URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OptionError(`must be an http:// or https:// URL, got "${raw}"`);
+  return url.toString().replace(/\/$/, '');
+};
+
+const optionalHttpUrl: Parser<string | undefined> = (raw) => (raw.trim() === '' ? undefined : httpUrl(raw));
+
+const nodeId: Parser<string | undefined> = (raw) => {
+  if (raw === '') return undefined;
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(raw)) throw new OptionError(`must be 1 to 64 letters, digits, dots, dashes or underscores, got "${raw}"`);
+  return raw;
+};
+
+const optionalText: Parser<string | undefined> = (raw) => (raw === '' ? undefined : raw);
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const options = {
@@ -119,6 +182,21 @@ export const options = {
   keepalive: { env: 'KEEPALIVE_SECONDS', flag: '--keepalive <seconds>', description: 'MQTT keepalive and WebSocket ping interval', default: 30, parse: integer(1, 65535) },
   sseBuffer: { env: 'SSE_BUFFER', flag: '--sse-buffer <events>', description: 'events buffered per slow stream client before the oldest are dropped', default: 1000, parse: integer(1, 1_000_000) },
   eventsPerIntegration: { env: 'EVENTS_PER_INTEGRATION', flag: '--events-per-integration <n>', description: 'connection events kept per integration', default: 100, parse: integer(1, 100_000) },
+  requestTimeout: { env: 'REQUEST_TIMEOUT_MS', flag: '--request-timeout <ms>', description: 'time allowed for a whole request (streams excepted); 408 beyond', default: 30_000, parse: integer(1000, 3_600_000) },
+  dbTimeout: { env: 'DB_TIMEOUT_MS', flag: '--db-timeout <ms>', description: 'longest a database query may take; 503 beyond', default: 5000, parse: integer(100, 600_000) },
+  streamsPerToken: { env: 'STREAMS_PER_TOKEN', flag: '--streams-per-token <n>', description: 'open streams allowed per token; 429 beyond', default: 100, parse: integer(1, 1_000_000) },
+  userTokenTtlMax: { env: 'USER_TOKEN_TTL_MAX', flag: '--user-token-ttl-max <seconds>', description: 'longest lifetime a user token may be given (USER_TOKEN_TTL and a requested tokenTTL are capped to it)', default: 30 * 24 * 3600, parse: integer(60, 10 * 365 * 24 * 3600) },
+  corsOrigins: { env: 'CORS_ORIGINS', flag: '--cors-origins <origins>', description: 'comma-separated origins allowed to call the API from a browser', default: Object.freeze([]) as readonly string[], parse: originList },
+  outboundDeny: { env: 'OUTBOUND_DENY', flag: '--outbound-deny <cidrs>', description: 'CIDR blocks integrations may never connect to', default: cidrList('169.254.0.0/16,fe80::/10'), parse: cidrList },
+  outboundAllow: { env: 'OUTBOUND_ALLOW', flag: '--outbound-allow <cidrs>', description: 'when set, the only CIDR blocks integrations may connect to', default: Object.freeze([]) as readonly Cidr[], parse: cidrList },
+  messageRetentionCount: { env: 'MESSAGE_RETENTION_COUNT', flag: '--message-retention-count <n>', description: 'messages kept per integration; 0 turns retention off', default: 1000, parse: integer(0, 10_000_000) },
+  messageRetentionSeconds: { env: 'MESSAGE_RETENTION_SECONDS', flag: '--message-retention-seconds <s>', description: 'oldest message kept, in seconds; 0 turns retention off', default: 86_400, parse: integer(0, 10 * 365 * 24 * 3600) },
+  metricsToken: { env: 'METRICS_TOKEN', flag: '--metrics-token <token>', description: 'when set, GET /metrics requires Authorization: Bearer <token>', default: undefined, parse: optionalText, secret: true },
+  metricsPerIntegration: { env: 'METRICS_PER_INTEGRATION', flag: '--metrics-per-integration <bool>', description: 'export per-integration series (turn off for very large installations)', default: true, parse: boolean },
+  nodeId: { env: 'NODE_ID', flag: '--node-id <id>', description: 'this node\'s id in a cluster (generated at start when unset)', default: undefined, parse: nodeId },
+  nodeUrl: { env: 'NODE_URL', flag: '--node-url <url>', description: 'the address other nodes reach this one at (default http://HOST:PORT)', default: undefined, parse: optionalHttpUrl },
+  leaseSeconds: { env: 'LEASE_SECONDS', flag: '--lease-seconds <s>', description: 'how long a node holds its integrations without renewing its lease', default: 10, parse: integer(3, 600) },
+  particleApiUrl: { env: 'PARTICLE_API_URL', flag: '--particle-api-url <url>', description: 'base URL of the Particle API', default: 'https://api.particle.io', parse: httpUrl },
 } satisfies Record<string, OptionSpec<unknown>>;
 
 export type OptionName = keyof typeof options;
