@@ -5,7 +5,7 @@ import { DomainEvents } from './events.js';
 import { ApplicationService } from './resources/applications/service.js';
 import { IntegrationService } from './resources/integrations/service.js';
 import { TokenService } from './resources/tokens/service.js';
-import type { IntegrationType } from './resources/integrations/types.js';
+import type { IntegrationType } from './domain/integration-types.js';
 import type { Clock } from './runtime/clock.js';
 import type { ConnectorFactory } from './runtime/connector.js';
 import { connectorFactories } from './runtime/connectors/registry.js';

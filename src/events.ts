@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { IntegrationSpec } from './resources/integrations/spec.js';
+import type { IntegrationSpec } from './domain/integration-spec.js';
 
 /**
  * Changes the services announce after they are stored. The runtime and the

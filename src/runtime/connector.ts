@@ -1,4 +1,4 @@
-import type { IntegrationSpec } from '../resources/integrations/spec.js';
+import type { IntegrationSpec } from '../domain/integration-spec.js';
 
 /**
  * The one interface every connector (mqtt, websocket, …) implements. A
@@ -38,6 +38,29 @@ export interface OutboundMessage {
   readonly payload: string | Buffer;
   readonly qos: 0 | 1 | 2;
   readonly retain: boolean;
+  /** Metadata for the types that carry it (SQS message attributes, Pub/Sub attributes, Event Hubs properties). */
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A message a connector received. The acknowledgement path (SPEC §6): a
+ * source that waits for one (MQTT QoS 1/2, SQS, Pub/Sub, Event Hubs) gets
+ * `ack`, which the supervisor calls once the message is retained (committed to
+ * the store), or at once when retention is off. It is never called for a
+ * message Tributary could not keep, so the source delivers it again.
+ */
+export interface ReceivedMessage {
+  /** The MQTT topic, the WebSocket URL path, the Particle event name, the queue URL, the Pub/Sub topic, the hub name. */
+  readonly topic: string;
+  readonly payload: Buffer | string;
+  /** Bytes that travel base64 even when they happen to be UTF-8 (a WebSocket binary frame); MQTT payloads are Buffers with binary false. */
+  readonly binary: boolean;
+  /** The service's own message id (SQS MessageId, Pub/Sub message id, Event Hubs `<partition>:<sequence>`). */
+  readonly sourceId?: string;
+  /** The service's metadata, as strings. */
+  readonly attributes?: Readonly<Record<string, string>>;
+  /** Acknowledges the message to the source; called at most once. Absent when the source does not wait for one. */
+  readonly ack?: () => void;
 }
 
 export interface RefusedSubscription {
@@ -50,16 +73,18 @@ export interface RefusedSubscription {
 export interface ConnectorEvents {
   /** An established link was lost (never called for a failed connect(), which rejects instead). */
   down(reason: string): void;
-  /**
-   * A message arrived. `topic` is the MQTT topic, or the URL path for a
-   * WebSocket. `binary` is true for WebSocket binary frames; MQTT payloads are
-   * Buffers with binary false (the supervisor decides text vs base64).
-   */
-  message(topic: string, payload: Buffer | string, binary: boolean): void;
+  /** A message arrived (see ReceivedMessage for its acknowledgement). */
+  message(message: ReceivedMessage): void;
   /** A sign of life from the peer (PINGRESP, pong, any packet); called often, the supervisor throttles. */
   alive(): void;
   /** Some subscriptions were refused (at connect or setTopics); the link stays up. */
   subscriptionsRefused(refused: readonly RefusedSubscription[]): void;
+  /**
+   * Part of a link that is up is failing (an Event Hubs partition, say) while
+   * the rest works: shown as the status error without the link going down.
+   * `null` once it is well again.
+   */
+  trouble?(reason: string | null): void;
 }
 
 export interface ConnectorOptions {
@@ -67,6 +92,8 @@ export interface ConnectorOptions {
   readonly connectTimeoutMs: number;
   /** MQTT keepalive; WebSocket ping interval. A missed answer ends the link with "Keepalive timeout". */
   readonly keepaliveSeconds: number;
+  /** Base URL of the Particle API (PARTICLE_API_URL). */
+  readonly particleApiUrl?: string;
 }
 
 export type ConnectorFactory = (spec: IntegrationSpec, events: ConnectorEvents, options: ConnectorOptions) => Connector;

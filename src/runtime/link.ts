@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
-import type { IntegrationSpec } from '../resources/integrations/spec.js';
+import type { IntegrationSpec } from '../domain/integration-spec.js';
 import type { IntegrationStatus } from '../store/store.js';
 import { Backoff, type BackoffPolicy } from './backoff.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -178,9 +178,9 @@ export class Link {
         void connector?.close().catch(() => {});
         this.onFailure(reason, 'disconnected');
       },
-      message: (topic, payload, binary) => {
+      message: (message) => {
         if (!current()) return;
-        this.deps.reporter.message({ integrationId: this.spec.id, applicationId: this.spec.applicationId, time: this.deps.clock.now(), topic, payload, binary });
+        this.deps.reporter.message({ ...message, integrationId: this.spec.id, applicationId: this.spec.applicationId, time: this.deps.clock.now() });
       },
       alive: () => {
         if (!current()) return;

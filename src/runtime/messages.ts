@@ -1,15 +1,12 @@
 import { isUtf8 } from 'node:buffer';
+import type { ReceivedMessage } from './connector.js';
 
-/** A message received by an integration, on its way to the streams. */
-export interface InboundMessage {
+/** A message received by an integration, on its way to the log and the streams. */
+export interface InboundMessage extends ReceivedMessage {
   readonly integrationId: string;
   readonly applicationId: string;
   /** Milliseconds since the epoch, when it arrived. */
   readonly time: number;
-  readonly topic: string;
-  readonly payload: Buffer | string;
-  /** A WebSocket binary frame: always base64, even when the bytes happen to be UTF-8. */
-  readonly binary: boolean;
 }
 
 let isoMs = 0;

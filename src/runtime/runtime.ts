@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { DomainEvents } from '../events.js';
 import type { IntegrationService } from '../resources/integrations/service.js';
-import type { IntegrationType } from '../resources/integrations/types.js';
+import type { IntegrationType } from '../domain/integration-types.js';
 import type { Store } from '../store/store.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConnectGate } from './connect-gate.js';

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { EventEmitter } from 'node:events';
 import type { DomainEventMap, DomainEvents } from '../events.js';
-import type { IntegrationSpec } from '../resources/integrations/spec.js';
-import { INTEGRATION_TYPES, type IntegrationType } from '../resources/integrations/types.js';
+import type { IntegrationSpec } from '../domain/integration-spec.js';
+import { INTEGRATION_TYPES, type IntegrationType } from '../domain/integration-types.js';
 import type { Clock } from './clock.js';
 import type { ConnectGate } from './connect-gate.js';
 import { NotConnectedError, type ConnectorFactory, type OutboundMessage } from './connector.js';
@@ -150,7 +150,10 @@ export class Supervisor {
       reporter: {
         status: (id, status) => this.deps.writer.setStatus(id, status),
         event: (event) => this.deps.writer.addEvent(event),
-        message: (message) => this.deps.bus.publish(message),
+        message: (message) => {
+          this.deps.bus.publish(message);
+          message.ack?.();
+        },
       },
       logger: this.deps.logger,
       options: this.deps.linkOptions,

@@ -1,3 +1,5 @@
+import type { IntegrationStatus } from '../domain/integration-status.js';
+
 /**
  * The store: the only way the rest of the system reads or writes data.
  * One interface, two implementations (SQLite, PostgreSQL) sharing Kysely
@@ -58,12 +60,7 @@ export interface TokenRow {
   lastUpdated: string;
 }
 
-export interface IntegrationStatus {
-  connectInfo?: { ts: number | null };
-  disconnectInfo?: { ts: number | null; error?: string };
-  lastKeepAlive?: number;
-  nextAttempt?: number;
-}
+export type { IntegrationStatus };
 
 export interface IntegrationRow {
   id: string;

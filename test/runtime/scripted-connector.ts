@@ -1,6 +1,6 @@
 import type { Connector, ConnectorEvents, ConnectorFactory, OutboundMessage } from '../../src/runtime/connector.js';
 import { ConnectError } from '../../src/runtime/connector.js';
-import type { IntegrationSpec } from '../../src/resources/integrations/spec.js';
+import type { IntegrationSpec } from '../../src/domain/integration-spec.js';
 
 /**
  * A connector whose every move the test decides: connect() waits until the

@@ -14,7 +14,7 @@ import type { AuthenticateError } from 'aedes';
 import type { IClientOptions } from 'mqtt';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { newId } from '../../src/lib/ids.js';
-import type { IntegrationSpec, MqttConfig } from '../../src/resources/integrations/spec.js';
+import type { IntegrationSpec, MqttConfig } from '../../src/domain/integration-spec.js';
 import { certificates } from './certs.js';
 import { services } from './services.js';
 import { waitFor } from './wait.js';

@@ -84,8 +84,8 @@ export function recordEvents(): EventRecorder {
       downs.push(reason);
       changed();
     },
-    message(topic, payload, binary) {
-      messages.push({ topic, payload, binary });
+    message(message) {
+      messages.push(message);
       changed();
     },
     alive() {

@@ -6,7 +6,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import type WebSocket from 'ws';
 import { newId } from '../../src/lib/ids.js';
-import type { IntegrationSpec, WebsocketConfig } from '../../src/resources/integrations/spec.js';
+import type { IntegrationSpec, WebsocketConfig } from '../../src/domain/integration-spec.js';
 import { certificates } from './certs.js';
 import { once } from './wait.js';
 

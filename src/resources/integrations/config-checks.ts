@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import { ValidationError } from '../../errors.js';
 import { validateTopicFilter } from '../../lib/mqtt-topics.js';
-import { CONFIG_KEYS, type IntegrationType } from './types.js';
+import { CONFIG_KEYS, type IntegrationType } from '../../domain/integration-types.js';
 
 /**
  * Checks the schema cannot express: parseable PEM, a host that is a host and

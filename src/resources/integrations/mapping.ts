@@ -1,7 +1,7 @@
 import { links, paths } from '../../http/links.js';
 import type { IntegrationRow } from '../../store/store.js';
-import type { IntegrationSpec } from './spec.js';
-import { CONFIG_KEYS } from './types.js';
+import type { IntegrationSpec } from '../../domain/integration-spec.js';
+import { CONFIG_KEYS } from '../../domain/integration-types.js';
 
 /** Spec (config opened) + stored row → API resource. */
 export function toIntegration(row: IntegrationRow, spec: IntegrationSpec, withLinks: boolean) {

@@ -1,6 +1,6 @@
 import { linkSchema } from '../../http/links.js';
 import { configResponseSchemas, configSchemas } from './config-schemas.js';
-import { CONFIG_KEYS, INTEGRATION_TYPES } from './types.js';
+import { CONFIG_KEYS, INTEGRATION_TYPES } from '../../domain/integration-types.js';
 import { collectionSchema } from '../../http/common-schemas.js';
 
 const topics = {

@@ -1,5 +1,5 @@
 import type { Sealer } from '../../security/sealer.js';
-import { SECRET_FIELDS, type IntegrationType } from './types.js';
+import { SECRET_FIELDS, type IntegrationType } from '../../domain/integration-types.js';
 
 /**
  * Splits a config into what is stored plainly and the secret fields that get

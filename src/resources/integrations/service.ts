@@ -7,8 +7,8 @@ import type { IntegrationEventRow, IntegrationEventSortField, IntegrationRow, In
 import { checkConfig } from './config-checks.js';
 import type { IntegrationInput } from './schemas.js';
 import { mergeConfig, openSecrets, sealSecrets, splitConfig } from './secrets.js';
-import type { IntegrationSpec } from './spec.js';
-import { ALL_CONFIG_KEYS, CONFIG_KEYS, isIntegrationType, type IntegrationType } from './types.js';
+import type { IntegrationSpec } from '../../domain/integration-spec.js';
+import { ALL_CONFIG_KEYS, CONFIG_KEYS, isIntegrationType, type IntegrationType } from '../../domain/integration-types.js';
 
 export interface Integration {
   readonly row: IntegrationRow;

@@ -1,5 +1,5 @@
 import type { ConnectorFactory } from '../connector.js';
-import type { IntegrationType } from '../../resources/integrations/types.js';
+import type { IntegrationType } from '../../domain/integration-types.js';
 import { createMqttConnector } from './mqtt/connector.js';
 import { createWebsocketConnector } from './websocket/connector.js';
 

@@ -4,7 +4,7 @@ import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NotConnectedError } from '../../../src/runtime/connector.js';
 import type { Connector, ConnectorFactory } from '../../../src/runtime/connector.js';
-import type { IntegrationSpec } from '../../../src/resources/integrations/spec.js';
+import type { IntegrationSpec } from '../../../src/domain/integration-spec.js';
 import { createMqttConnector } from '../../../src/runtime/connectors/mqtt/connector.js';
 import { createWebsocketConnector } from '../../../src/runtime/connectors/websocket/connector.js';
 import { aedesBroker, mqttSpec, plainBroker } from '../../support/mqtt-brokers.js';

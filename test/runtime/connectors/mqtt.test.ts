@@ -4,7 +4,7 @@ import type { IClientOptions, MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConnectError } from '../../../src/runtime/connector.js';
 import type { Connector } from '../../../src/runtime/connector.js';
-import type { IntegrationSpec } from '../../../src/resources/integrations/spec.js';
+import type { IntegrationSpec } from '../../../src/domain/integration-spec.js';
 import { createMqttConnector } from '../../../src/runtime/connectors/mqtt/connector.js';
 import { sharedSecureContext } from '../../../src/runtime/connectors/tls-contexts.js';
 import { certificates } from '../../support/certs.js';

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectError } from '../../../src/runtime/connector.js';
 import type { Connector } from '../../../src/runtime/connector.js';
-import type { IntegrationSpec } from '../../../src/resources/integrations/spec.js';
+import type { IntegrationSpec } from '../../../src/domain/integration-spec.js';
 import { createWebsocketConnector } from '../../../src/runtime/connectors/websocket/connector.js';
 import type { WebsocketConnector } from '../../../src/runtime/connectors/websocket/connector.js';
 import { certificates } from '../../support/certs.js';

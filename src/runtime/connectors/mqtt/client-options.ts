@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { IClientOptions } from 'mqtt';
 import type { ConnectorOptions } from '../../connector.js';
-import type { IntegrationSpec, MqttConfig } from '../../../resources/integrations/spec.js';
+import type { IntegrationSpec, MqttConfig } from '../../../domain/integration-spec.js';
 import { sharedSecureContext } from '../tls-contexts.js';
 
 /** How long a persistent MQTT 5 session outlives its connection (see below). */

@@ -3,7 +3,7 @@ import type { IConnackPacket, IDisconnectPacket, MqttClient, Packet } from 'mqtt
 import { validateTopicName } from '../../../lib/mqtt-topics.js';
 import { ConnectError, NotConnectedError } from '../../connector.js';
 import type { Connector, ConnectorEvents, ConnectorFactory, ConnectorOptions, OutboundMessage } from '../../connector.js';
-import type { IntegrationSpec } from '../../../resources/integrations/spec.js';
+import type { IntegrationSpec } from '../../../domain/integration-spec.js';
 import { mqttClientOptions, mqttConfig, protocolVersionOf } from './client-options.js';
 import { endClient } from './end-client.js';
 import { brokerDisconnect, CLOSED_BY_BROKER, connackRefusal, describeMqttError, publishRefusal } from './reasons.js';
@@ -146,7 +146,7 @@ export class MqttConnector implements Connector {
       else if (packet.cmd === 'connack') link.reason ??= refusalOf(packet);
     });
     client.on('message', (topic, payload) => {
-      if (this.#link === link) this.#events.message(topic, payload, false);
+      if (this.#link === link) this.#events.message({ topic, payload, binary: false });
     });
     client.on('disconnect', (packet: IDisconnectPacket) => {
       if (this.#link !== link) return;

@@ -2,7 +2,7 @@ import WebSocket from 'ws';
 import type { RawData } from 'ws';
 import { ConnectError, NotConnectedError } from '../../connector.js';
 import type { Connector, ConnectorEvents, ConnectorFactory, ConnectorOptions, OutboundMessage } from '../../connector.js';
-import type { IntegrationSpec, WebsocketConfig } from '../../../resources/integrations/spec.js';
+import type { IntegrationSpec, WebsocketConfig } from '../../../domain/integration-spec.js';
 import { PendingAttempt } from '../attempt.js';
 import { describeUnknownError } from '../socket-reasons.js';
 import { describeClose, describeWebsocketError, KEEPALIVE_TIMEOUT, targetOf } from './reasons.js';
@@ -110,8 +110,8 @@ export class WebsocketConnector implements Connector {
     socket.on('message', (data, isBinary) => {
       if (this.#link !== link) return;
       this.#events.alive();
-      if (isBinary) this.#events.message(this.#path, toBuffer(data), true);
-      else this.#events.message(this.#path, toBuffer(data).toString('utf8'), false);
+      if (isBinary) this.#events.message({ topic: this.#path, payload: toBuffer(data), binary: true });
+      else this.#events.message({ topic: this.#path, payload: toBuffer(data).toString('utf8'), binary: false });
     });
     socket.on('pong', () => {
       if (this.#link !== link) return;

@@ -1,7 +1,7 @@
 import type { SecureContext } from 'node:tls';
 import type { ClientOptions } from 'ws';
 import { sharedSecureContext } from '../tls-contexts.js';
-import type { IntegrationSpec, WebsocketConfig } from '../../../resources/integrations/spec.js';
+import type { IntegrationSpec, WebsocketConfig } from '../../../domain/integration-spec.js';
 
 /** The integration's config; the API validated it against the type's schema before storing it. */
 export function websocketConfig(spec: IntegrationSpec): WebsocketConfig {

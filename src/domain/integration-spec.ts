@@ -1,5 +1,5 @@
-import type { IntegrationStatus } from '../../store/store.js';
-import type { IntegrationType } from './types.js';
+import type { IntegrationStatus } from './integration-status.js';
+import type { IntegrationType } from './integration-types.js';
 
 /**
  * An integration as the runtime needs it: its config whole, secrets opened.
