@@ -61,6 +61,29 @@ export interface IntegrationEventsTable {
   message: string | null;
 }
 
+export interface MessagesTable {
+  application_id: string;
+  pos: number;
+  integration_id: string;
+  time: number;
+  topic: string;
+  message: string;
+  encoding: string | null;
+  source_id: string | null;
+  attributes: string | null;
+}
+
+export interface MessagePositionsTable {
+  application_id: string;
+  pos: number;
+}
+
+export interface MessagePrunedTable {
+  integration_id: string;
+  application_id: string;
+  pos: number;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -73,4 +96,7 @@ export interface Database {
   integrations: IntegrationsTable;
   integration_events: IntegrationEventsTable;
   settings: SettingsTable;
+  messages: MessagesTable;
+  message_positions: MessagePositionsTable;
+  message_pruned: MessagePrunedTable;
 }

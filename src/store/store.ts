@@ -140,6 +140,60 @@ export interface IntegrationEventRepository {
   trim(integrationIds: readonly string[], keep: number): Promise<void>;
 }
 
+/** A message on its way into the retained log (SPEC §6). */
+export interface NewMessage {
+  readonly integrationId: string;
+  readonly applicationId: string;
+  /** Milliseconds since the epoch, when it arrived. */
+  readonly time: number;
+  readonly topic: string;
+  /** The payload as text: UTF-8 as is, or base64 when `encoding` says so. */
+  readonly message: string;
+  readonly encoding: 'base64' | null;
+  readonly sourceId: string | null;
+  readonly attributes: Readonly<Record<string, string>> | null;
+}
+
+export interface MessageRow extends NewMessage {
+  /** The message's id: strictly increasing within its application, in commit order. */
+  readonly pos: number;
+}
+
+export interface MessageQuery {
+  /** Only messages after this position. */
+  readonly since?: number | undefined;
+  readonly sortDirection: SortDirection;
+  readonly page: number;
+  readonly perPage: number;
+}
+
+/** Where a stream's cursor stands (see MessageRepository.cursor). */
+export interface CursorInfo {
+  /** The integration whose message holds that position, when it is retained. */
+  readonly owner: string | undefined;
+  /** The newest position pruned: of the integration, or of any integration of the application. */
+  readonly prunedThrough: number;
+  /** The application's newest position. */
+  readonly last: number;
+}
+
+export interface MessageRepository {
+  /**
+   * Appends messages and resolves, once they are committed, with each one's
+   * position (in the order given; a message's positions grow with its
+   * application's, in commit order, across every node).
+   */
+  append(messages: readonly NewMessage[]): Promise<number[]>;
+  list(applicationId: string, integrationId: string, query: MessageQuery): Promise<Page<MessageRow>>;
+  /** Up to `limit` messages after `pos`, oldest first: of one integration, or (null) of the whole application. */
+  after(applicationId: string, integrationId: string | null, pos: number, limit: number): Promise<MessageRow[]>;
+  cursor(applicationId: string, integrationId: string | null, pos: number): Promise<CursorInfo>;
+  /** Keeps the newest `keep` messages of the integration. */
+  keepNewest(integrationId: string, keep: number): Promise<void>;
+  /** Removes messages that arrived before `time`, a slice at a time. */
+  pruneBefore(time: number): Promise<void>;
+}
+
 export interface SettingRepository {
   get(key: string): Promise<string | undefined>;
   /** Sets the value unless one is there; returns the value that is stored afterwards. */
@@ -171,6 +225,7 @@ export interface Store {
   readonly integrations: IntegrationRepository;
   readonly integrationEvents: IntegrationEventRepository;
   readonly settings: SettingRepository;
+  readonly messages: MessageRepository;
   /** Throws StoreUnavailableError when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'k
 import type { DialectTraits } from '../dialects/traits.js';
 import { initial } from './0001-initial.js';
 import { changeNotifications } from './0002-change-notifications.js';
+import { messages } from './0003-messages.js';
 
 /** Versioned migrations, applied in name order; never edit one that has shipped. */
 function migrations(traits: DialectTraits): Record<string, Migration> {
   return {
     '0001-initial': initial(traits),
     '0002-change-notifications': changeNotifications(traits),
+    '0003-messages': messages(traits),
   };
 }
 

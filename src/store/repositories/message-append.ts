@@ -1,0 +1,104 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import type { NewMessage } from '../store.js';
+
+export type Appender = (messages: readonly NewMessage[]) => Promise<number[]>;
+
+/** Rows per INSERT: fewer statements, and only a few distinct SQL texts to prepare. */
+const ROWS_PER_INSERT = 64;
+
+function rowOf(m: NewMessage, pos: number) {
+  return {
+    application_id: m.applicationId,
+    pos,
+    integration_id: m.integrationId,
+    time: m.time,
+    topic: m.topic,
+    message: m.message,
+    encoding: m.encoding,
+    source_id: m.sourceId,
+    attributes: m.attributes === null ? null : JSON.stringify(m.attributes),
+  };
+}
+
+/**
+ * SQLite: this process is the database's only writer, so it numbers each
+ * application's messages itself, from the stored last position on first use.
+ * The rows and the new last positions are sent together without awaiting in
+ * between, so the group commit puts them in one transaction.
+ */
+export function appendSqlite(db: Kysely<Database>): (messages: readonly NewMessage[]) => Promise<number[]> {
+  const last = new Map<string, number>();
+  const lastOf = async (applicationId: string): Promise<number> => {
+    const known = last.get(applicationId);
+    if (known !== undefined) return known;
+    const row = await db.selectFrom('message_positions').select('pos').where('application_id', '=', applicationId).executeTakeFirst();
+    // Another append may have loaded it while this one waited.
+    if (!last.has(applicationId)) last.set(applicationId, Number(row?.pos ?? 0));
+    return last.get(applicationId)!;
+  };
+  return async (messages) => {
+    for (const applicationId of new Set(messages.map((m) => m.applicationId))) await lastOf(applicationId);
+    const positions = messages.map((m) => {
+      const pos = last.get(m.applicationId)! + 1;
+      last.set(m.applicationId, pos);
+      return pos;
+    });
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < messages.length; i += ROWS_PER_INSERT) {
+      const rows = messages.slice(i, i + ROWS_PER_INSERT).map((m, j) => rowOf(m, positions[i + j]!));
+      writes.push(db.insertInto('messages').values(rows).execute());
+    }
+    for (const applicationId of new Set(messages.map((m) => m.applicationId))) {
+      const pos = last.get(applicationId)!;
+      writes.push(
+        db
+          .insertInto('message_positions')
+          .values({ application_id: applicationId, pos })
+          .onConflict((oc) => oc.column('application_id').doUpdateSet({ pos: sql`max(message_positions.pos, excluded.pos)` }))
+          .execute(),
+      );
+    }
+    await Promise.all(writes);
+    return positions;
+  };
+}
+
+/**
+ * PostgreSQL: nodes append concurrently, so positions come from the
+ * database. Each application's counter row is bumped by the batch's count and
+ * stays locked until the transaction commits; a later batch of the same
+ * application waits for it, so positions follow commit order and a reader
+ * that has seen position p has seen everything before it.
+ */
+export function appendPostgres(db: Kysely<Database>): (messages: readonly NewMessage[]) => Promise<number[]> {
+  return (messages) =>
+    db.transaction().execute(async (tx) => {
+      const counts = new Map<string, number>();
+      for (const m of messages) counts.set(m.applicationId, (counts.get(m.applicationId) ?? 0) + 1);
+      const next = new Map<string, number>();
+      // Always in the same order, so two nodes' batches never wait on each other's locks crosswise.
+      for (const applicationId of [...counts.keys()].sort()) {
+        const n = counts.get(applicationId)!;
+        const row = await tx
+          .insertInto('message_positions')
+          .values({ application_id: applicationId, pos: n })
+          .onConflict((oc) => oc.column('application_id').doUpdateSet({ pos: sql`message_positions.pos + ${n}` }))
+          .returning('pos')
+          .executeTakeFirstOrThrow();
+        next.set(applicationId, Number(row.pos) - n + 1);
+      }
+      const positions = messages.map((m) => {
+        const pos = next.get(m.applicationId)!;
+        next.set(m.applicationId, pos + 1);
+        return pos;
+      });
+      const rows = messages.map((m, i) => rowOf(m, positions[i]!));
+      const column = <K extends keyof ReturnType<typeof rowOf>>(key: K) => rows.map((r) => r[key]);
+      await sql`insert into messages (application_id, pos, integration_id, time, topic, message, encoding, source_id, attributes)
+        select * from unnest(${column('application_id')}::varchar[], ${column('pos')}::bigint[], ${column('integration_id')}::varchar[],
+          ${column('time')}::bigint[], ${column('topic')}::text[], ${column('message')}::text[], ${column('encoding')}::text[],
+          ${column('source_id')}::text[], ${column('attributes')}::text[])`.execute(tx);
+      return positions;
+    });
+}
