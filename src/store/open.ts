@@ -9,6 +9,7 @@ import { migrateToLatest } from './migrations/index.js';
 import { applicationRepository } from './repositories/applications.js';
 import { integrationEventRepository } from './repositories/integration-events.js';
 import { integrationRepository } from './repositories/integrations.js';
+import { messageRepository } from './repositories/messages.js';
 import { settingRepository } from './repositories/settings.js';
 import { tokenRepository } from './repositories/tokens.js';
 import { userRepository } from './repositories/users.js';
@@ -16,9 +17,15 @@ import type { Database } from './schema.js';
 import { withRowCache } from './repositories/integration-row-cache.js';
 import type { ApplicationRepository, ChangeFeed, Store } from './store.js';
 
+interface CommonOptions {
+  /** DB_TIMEOUT_MS: the longest any query may take before the store reports itself unavailable (default 5000). */
+  readonly timeoutMs?: number;
+  readonly onError?: (this: void, message: string) => void;
+}
+
 export type StoreOptions =
-  | { readonly kind: 'sqlite'; readonly file: string; readonly onError?: (this: void, message: string) => void }
-  | { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly poolSize?: number; readonly onError?: (this: void, message: string) => void };
+  | (CommonOptions & { readonly kind: 'sqlite'; readonly file: string })
+  | (CommonOptions & { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly poolSize?: number });
 
 export function storeOptionsFrom(config: { databaseUrl?: string | undefined; databaseSchema: string; dataDir: string }): StoreOptions {
   return config.databaseUrl
@@ -66,6 +73,7 @@ function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Prom
     integrations,
     integrationEvents: guarded(integrationEventRepository(db, traits), traits),
     settings: guarded(settingRepository(db), traits),
+    messages: guarded(messageRepository(db, traits), traits),
     ...guarded({ ping: async () => void (await db.selectFrom('settings').select('key').limit(1).execute()) }, traits),
     close,
   };
