@@ -27,35 +27,71 @@ export type StoreOptions =
   | (CommonOptions & { readonly kind: 'sqlite'; readonly file: string })
   | (CommonOptions & { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly poolSize?: number });
 
-export function storeOptionsFrom(config: { databaseUrl?: string | undefined; databaseSchema: string; dataDir: string }): StoreOptions {
+export const DEFAULT_TIMEOUT_MS = 5000;
+
+export function storeOptionsFrom(config: { databaseUrl?: string | undefined; databaseSchema: string; dataDir: string; dbTimeout: number }): StoreOptions {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl, schema: config.databaseSchema }
-    : { kind: 'sqlite', file: path.join(config.dataDir, 'tributary.db') };
+    ? { kind: 'postgres', url: config.databaseUrl, schema: config.databaseSchema, timeoutMs: config.dbTimeout }
+    : { kind: 'sqlite', file: path.join(config.dataDir, 'tributary.db'), timeoutMs: config.dbTimeout };
+}
+
+/** How each repository call is guarded. */
+interface Guard {
+  readonly traits: DialectTraits;
+  /**
+   * When set, a call not settled within this many ms is answered
+   * StoreUnavailableError whatever it is waiting for (a pooled connection, then
+   * a query, then another): each wait has its own bound, the caller one in all.
+   */
+  readonly deadlineMs?: number | undefined;
+}
+
+function unanswered(deadlineMs: number): Promise<never> & { cancel(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(new Error(`The database did not answer within ${deadlineMs} ms`))), deadlineMs);
+  });
+  return Object.assign(promise, { cancel: () => clearTimeout(timer) });
 }
 
 /**
  * Wraps each repository method so that "the database cannot be reached" becomes
  * StoreUnavailableError (answered 503), whatever the dialect's own error is.
  */
-function guarded<T extends object>(repository: T, traits: DialectTraits): T {
+function guarded<T extends object>(repository: T, { traits, deadlineMs }: Guard): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(repository)) {
-    wrapped[name] = async (...args: unknown[]) => {
+    const call = async (...args: unknown[]) => {
       try {
         return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (err) {
         throw traits.isUnavailable(err) ? new StoreUnavailableError(err) : err;
       }
     };
+    wrapped[name] =
+      deadlineMs === undefined
+        ? call
+        : async (...args: unknown[]) => {
+            const work = call(...args);
+            const timeout = unanswered(deadlineMs);
+            try {
+              return await Promise.race([work, timeout]);
+            } finally {
+              timeout.cancel();
+              // Settles later, on its own bounds; its outcome has no one left to hear it.
+              work.catch(() => {});
+            }
+          };
   }
   return wrapped as T;
 }
 
-function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Promise<void>, options: { changes?: ChangeFeed; run?: QueryRunner } = {}): Store {
+function assemble(db: Kysely<Database>, guard: Guard, close: () => Promise<void>, options: { changes?: ChangeFeed; run?: QueryRunner } = {}): Store {
   const { changes, run } = options;
-  const baseApplications = guarded(applicationRepository(db, traits), traits);
+  const { traits } = guard;
+  const baseApplications = guarded(applicationRepository(db, traits), guard);
   // A SQLite file is written by this process alone; PostgreSQL rows others change arrive on the change feed.
-  const integrations = withRowCache(guarded(integrationRepository(db, traits, run), traits), changes);
+  const integrations = withRowCache(guarded(integrationRepository(db, traits, run), guard), changes);
   const applications: ApplicationRepository = {
     ...baseApplications,
     async delete(id) {
@@ -67,41 +103,44 @@ function assemble(db: Kysely<Database>, traits: DialectTraits, close: () => Prom
   return {
     kind: traits.kind,
     ...(changes ? { changes } : {}),
-    users: guarded(userRepository(db), traits),
+    users: guarded(userRepository(db), guard),
     applications,
-    tokens: guarded(tokenRepository(db, traits), traits),
+    tokens: guarded(tokenRepository(db, traits), guard),
     integrations,
-    integrationEvents: guarded(integrationEventRepository(db, traits), traits),
-    settings: guarded(settingRepository(db), traits),
-    messages: guarded(messageRepository(db, traits), traits),
-    ...guarded({ ping: async () => void (await db.selectFrom('settings').select('key').limit(1).execute()) }, traits),
+    integrationEvents: guarded(integrationEventRepository(db, traits), guard),
+    settings: guarded(settingRepository(db), guard),
+    messages: guarded(messageRepository(db, traits), guard),
+    ...guarded({ ping: async () => void (await db.selectFrom('settings').select('key').limit(1).execute()) }, guard),
     close,
   };
 }
 
 /** Opens the store and brings its schema up to date. */
 export async function openStore(options: StoreOptions): Promise<Store> {
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const onError = options.onError ?? (() => {});
   if (options.kind === 'sqlite') {
-    const { db, run, close } = openSqlite(options.file, options.onError);
+    // Reads run on the event loop and cannot be cut short; the writer thread bounds every write itself.
+    const { db, run, close } = openSqlite(options.file, { timeoutMs, onError });
     try {
       await migrateToLatest(db as Kysely<unknown>, sqliteTraits);
     } catch (err) {
       await close();
       throw err;
     }
-    return assemble(db, sqliteTraits, close, { run });
+    return assemble(db, { traits: sqliteTraits }, close, { run });
   }
-  await ensureSchema(options.url, options.schema);
-  const { db } = openPostgres(options.url, options.schema, options.poolSize);
+  await ensureSchema(options.url, options.schema, timeoutMs);
+  const { db } = openPostgres(options.url, options.schema, { poolSize: options.poolSize, timeoutMs });
   try {
     await migrateToLatest(db as Kysely<unknown>, postgresTraits, options.schema);
   } catch (err) {
     await db.destroy();
     throw err;
   }
-  const changes = new PostgresChangeFeed(options.url, options.schema, options.onError ?? (() => {}));
+  const changes = new PostgresChangeFeed(options.url, options.schema, onError, { timeoutMs });
   await changes.start();
-  return assemble(db, postgresTraits, async () => {
+  return assemble(db, { traits: postgresTraits, deadlineMs: timeoutMs }, async () => {
     await changes.stop();
     await db.destroy();
   }, { changes });

@@ -37,7 +37,14 @@ const CHECKPOINT_INTERVAL_MS = 200;
  * loop for reads, a writer thread for writes, and a checkpointer thread (see
  * sqlite-group-commit.ts, sqlite-writer.ts and sqlite-checkpointer.ts).
  */
-export function openSqlite(file: string, onError: (message: string) => void = () => {}): { db: Kysely<Database>; run: QueryRunner; close: () => Promise<void> } {
+export interface SqliteOptions {
+  /** DB_TIMEOUT_MS: the longest a write may wait for the writer's answer. */
+  readonly timeoutMs?: number;
+  readonly onError?: (message: string) => void;
+}
+
+export function openSqlite(file: string, options: SqliteOptions = {}): { db: Kysely<Database>; run: QueryRunner; close: () => Promise<void> } {
+  const onError = options.onError ?? (() => {});
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const database = new BetterSqlite3(file);
   try {
