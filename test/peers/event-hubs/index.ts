@@ -1,0 +1,3 @@
+export { startEventHubsPeer } from './server.js';
+export type { EventHubsPeer } from './server.js';
+export type { NewEvent, StoredEvent } from './hubs.js';
