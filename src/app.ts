@@ -4,9 +4,11 @@ import type { Context } from './context.js';
 import { registerAuthentication } from './http/authenticate.js';
 import { registerWriteCoalescing } from './http/coalesce-writes.js';
 import { registerCommonSchemas } from './http/common-schemas.js';
+import { registerConsole } from './http/console.js';
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerOpenApi } from './http/openapi.js';
+import { streamRegistry } from './http/stream-registry.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
 import { applicationRoutes } from './resources/applications/routes.js';
@@ -54,6 +56,9 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   applicationRoutes(app, ctx.applications);
   tokenRoutes(app, ctx.tokens);
   integrationRoutes(app, ctx.integrations, ctx.events);
-  integrationMessageRoutes(app, ctx.integrations, ctx.runtime, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout });
+  const streams = streamRegistry({ auth: ctx.auth, events: ctx.events, changes: ctx.store.changes }, config.streamsPerToken);
+  app.addHook('onClose', async () => streams.stop());
+  integrationMessageRoutes(app, ctx.integrations, ctx.runtime.messages, streams, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout });
+  await registerConsole(app);
   return app;
 }

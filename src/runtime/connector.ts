@@ -103,6 +103,11 @@ export class ConnectError extends Error {
   override readonly name = 'ConnectError';
 }
 
+/** The connector refuses a message before sending it (no topic, a topic the transport forbids): the caller's mistake. */
+export class MessageRefusedError extends Error {
+  override readonly name = 'MessageRefusedError';
+}
+
 export class NotConnectedError extends Error {
   override readonly name = 'NotConnectedError';
   constructor(message = 'The integration is not connected') {

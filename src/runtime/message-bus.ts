@@ -1,17 +1,18 @@
-import { messageData, type InboundMessage } from './messages.js';
+import type { MessageRow } from '../store/store.js';
+import { messageData } from './messages.js';
 
 /** Someone reading messages: an SSE stream, in practice. */
 export interface MessageSubscriber {
-  /** `data` is the serialized event payload (see messageData). Must not throw or block. */
-  deliver(data: string): void;
+  /** A message with its position; `data` is its serialized event payload (see messageData). Must not throw or block. */
+  deliver(pos: number, data: string): void;
   /** The source is gone (integration or application deleted, server stopping). */
   end(reason: string): void;
 }
 
 /**
- * In-process fan-out from the supervisor to the streams, keyed by integration
- * and by application. A message is serialized at most once per audience, and
- * not at all when nobody listens.
+ * In-process fan-out from the message log to the streams, keyed by
+ * integration and by application. A message is serialized at most once per
+ * audience, and not at all when nobody listens.
  */
 export class MessageBus {
   private readonly byIntegration = new Map<string, Set<MessageSubscriber>>();
@@ -27,16 +28,16 @@ export class MessageBus {
     return this.add(this.byApplication, applicationId, subscriber);
   }
 
-  publish(message: InboundMessage): void {
+  publish(message: MessageRow): void {
     const direct = this.byIntegration.get(message.integrationId);
     if (direct) {
       const data = messageData(message, false);
-      for (const subscriber of direct) subscriber.deliver(data);
+      for (const subscriber of direct) subscriber.deliver(message.pos, data);
     }
     const wide = this.byApplication.get(message.applicationId);
     if (wide) {
       const data = messageData(message, true);
-      for (const subscriber of wide) subscriber.deliver(data);
+      for (const subscriber of wide) subscriber.deliver(message.pos, data);
     }
   }
 

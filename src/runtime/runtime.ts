@@ -8,6 +8,8 @@ import { systemClock, type Clock } from './clock.js';
 import { ConnectGate } from './connect-gate.js';
 import type { ConnectorFactory } from './connector.js';
 import { MessageBus } from './message-bus.js';
+import type { MessagePort } from './message-feed.js';
+import { MessageLog } from './message-log.js';
 import { StatusWriter } from './status-writer.js';
 import { Supervisor } from './supervisor.js';
 
@@ -26,21 +28,27 @@ export interface RuntimeDeps {
 const STATUS_FLUSH_MS = 200;
 const KEEPALIVE_REPORT_MS = 5_000;
 
-/** The live side of Tributary: links, their statuses, and the message bus the streams read. */
+/** The live side of Tributary: links, their statuses, the message log and the bus the streams read. */
 export class Runtime {
   readonly bus = new MessageBus();
   readonly supervisor: Supervisor;
+  readonly log: MessageLog;
+  /** What the message routes may do (see MessagePort). */
+  readonly messages: MessagePort;
 
   constructor(deps: RuntimeDeps) {
     const { config } = deps;
     const clock = deps.clock ?? systemClock;
     const logger = deps.logger.child({ module: 'runtime' });
     const writer = new StatusWriter(deps.store, clock, logger, { flushMs: STATUS_FLUSH_MS, eventsPerIntegration: config.eventsPerIntegration });
+    const log = new MessageLog(deps.store, this.bus, { count: config.messageRetentionCount, seconds: config.messageRetentionSeconds }, clock, logger);
+    this.log = log;
     this.supervisor = new Supervisor({
       events: deps.events,
       enabledSpecs: (types) => deps.integrations.enabledSpecs(types),
       factories: deps.factories,
       bus: this.bus,
+      log,
       writer,
       gate: new ConnectGate(config.connectRate, clock),
       clock,
@@ -53,13 +61,26 @@ export class Runtime {
       },
       ...(deps.random ? { random: deps.random } : {}),
     });
+    const { store, bus, supervisor } = { store: deps.store, bus: this.bus, supervisor: this.supervisor };
+    this.messages = {
+      retaining: log.retaining,
+      subscribe: (scope, subscriber) =>
+        scope.integrationId === null ? bus.subscribeApplication(scope.applicationId, subscriber) : bus.subscribeIntegration(scope.integrationId, scope.applicationId, subscriber),
+      after: (scope, pos, limit) => store.messages.after(scope.applicationId, scope.integrationId, pos, limit),
+      cursor: (scope, pos) => store.messages.cursor(scope.applicationId, scope.integrationId, pos),
+      list: (applicationId, integrationId, query) => (log.retaining ? store.messages.list(applicationId, integrationId, query) : Promise.resolve({ items: [], totalCount: 0 })),
+      publish: (integrationId, message) => supervisor.publish(integrationId, message),
+    };
   }
 
   start(): Promise<void> {
+    this.log.start();
     return this.supervisor.start();
   }
 
-  stop(): Promise<void> {
-    return this.supervisor.stop();
+  /** Links first (so nothing more arrives), then what the log still holds is committed and acknowledged. */
+  async stop(): Promise<void> {
+    await this.supervisor.stop();
+    await this.log.stop();
   }
 }

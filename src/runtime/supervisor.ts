@@ -8,6 +8,7 @@ import type { ConnectGate } from './connect-gate.js';
 import { NotConnectedError, type ConnectorFactory, type OutboundMessage } from './connector.js';
 import { Link, type LinkOptions } from './link.js';
 import type { MessageBus } from './message-bus.js';
+import type { MessageLog } from './message-log.js';
 import type { StatusWriter } from './status-writer.js';
 
 export interface SupervisorDeps {
@@ -16,6 +17,8 @@ export interface SupervisorDeps {
   readonly enabledSpecs: (types: readonly IntegrationType[]) => AsyncIterable<IntegrationSpec>;
   readonly factories: Partial<Record<IntegrationType, ConnectorFactory>>;
   readonly bus: MessageBus;
+  /** Where received messages go: retained, then to the bus, then acknowledged. */
+  readonly log: Pick<MessageLog, 'append' | 'forget'>;
   readonly writer: StatusWriter;
   readonly gate: ConnectGate;
   readonly clock: Clock;
@@ -131,6 +134,7 @@ export class Supervisor {
     this.links.delete(id);
     if (link) void link.stop();
     this.deps.writer.forget(id);
+    this.deps.log.forget(id);
     this.deps.bus.closeIntegration(id, 'The integration was deleted');
   }
 
@@ -150,10 +154,7 @@ export class Supervisor {
       reporter: {
         status: (id, status) => this.deps.writer.setStatus(id, status),
         event: (event) => this.deps.writer.addEvent(event),
-        message: (message) => {
-          this.deps.bus.publish(message);
-          message.ack?.();
-        },
+        message: (message) => this.deps.log.append(message),
       },
       logger: this.deps.logger,
       options: this.deps.linkOptions,

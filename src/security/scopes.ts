@@ -41,6 +41,7 @@ export const SCOPES = {
     delete: scopesFor('integration', 'delete', 'write'),
     messageStream: scopesFor('integration', 'messageStream', 'read'),
     events: scopesFor('integration', 'events', 'read'),
+    messages: scopesFor('integration', 'messages', 'read'),
     publish: scopesFor('integration', 'publish', 'write'),
   },
 } as const;

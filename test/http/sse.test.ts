@@ -8,7 +8,7 @@ import { waitFor } from '../support/wait.js';
 async function sseServer(maxBuffered: number) {
   const streams: SseStream[] = [];
   const server = http.createServer((_req, res) => {
-    streams.push(new SseStream(res, { keepAliveSeconds: 60, maxBuffered, eventName: 'integrationMessage' }));
+    streams.push(new SseStream(res, { keepAliveSeconds: 60, maxBuffered }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -47,14 +47,14 @@ describe('SseStream', () => {
     const total = 20_000;
     for (let i = 0; i < total; i++) {
       const data = `{"n":${i},"p":"${payload}"}`;
-      slowStream.deliver(data);
-      fastStream.deliver(data);
+      slowStream.send('integrationMessage', data, i + 1);
+      fastStream.send('integrationMessage', data, i + 1);
       // Bursts of a hundred, then the loop turns: a producer the fast reader can keep up with.
       if (i % 100 === 99) await new Promise((resolve) => setImmediate(resolve));
     }
     // The fast reader gets everything, in order, while the slow one is stuck.
     await waitFor(() => (fast.text().includes(`{"n":${total - 1},`) ? true : undefined), 'the fast reader to get every event', 10_000);
-    expect(fast.text().match(/event: integrationMessage\ndata: /g)).toHaveLength(total);
+    expect(fast.text().match(/id: \d{16}\nevent: integrationMessage\ndata: /g)).toHaveLength(total);
     expect(slowStream.droppedCount).toBeGreaterThan(total / 2);
     expect(slowStream.heldCount).toBeLessThanOrEqual(2 * 1000);
 

@@ -7,6 +7,8 @@ import type { IntegrationType } from '../../src/domain/integration-types.js';
 import { ConnectGate } from '../../src/runtime/connect-gate.js';
 import { NotConnectedError } from '../../src/runtime/connector.js';
 import { MessageBus, type MessageSubscriber } from '../../src/runtime/message-bus.js';
+import { MessageLog } from '../../src/runtime/message-log.js';
+import type { Store } from '../../src/store/store.js';
 import type { ConnectionEvent, StatusWriter } from '../../src/runtime/status-writer.js';
 import { Supervisor } from '../../src/runtime/supervisor.js';
 import type { IntegrationStatus } from '../../src/store/store.js';
@@ -55,6 +57,7 @@ describe('Supervisor', () => {
       },
       factories: { mqtt: net.factory },
       bus,
+      log: new MessageLog(undefined as unknown as Store, bus, { count: 0, seconds: 0 }, clock, pino({ level: 'silent' })),
       writer: writer as unknown as StatusWriter,
       gate: new ConnectGate(options.connectRate ?? 1000, clock),
       clock,
@@ -239,7 +242,7 @@ describe('Supervisor', () => {
     net.latest(a.id).succeed();
     await settle();
     const received: string[] = [];
-    bus.subscribeIntegration(a.id, appId, { deliver: (d) => received.push(d), end: () => {} });
+    bus.subscribeIntegration(a.id, appId, { deliver: (_pos, d) => received.push(d), end: () => {} });
     net.latest(a.id).events.message({ topic: 't/1', payload: Buffer.from('hello'), binary: false });
     expect(JSON.parse(received[0]!)).toEqual({ time: new Date(clock.now()).toISOString(), topic: 't/1', message: 'hello' });
     await sup.publish(a.id, { topic: 't', payload: 'x', qos: 1, retain: false });

@@ -35,6 +35,7 @@ export const ACCEPTS = {
   'PATCH /applications/{applicationId}/integrations/{integrationId}': [...WRITE, 'integration.*', 'integration.patch'],
   'DELETE /applications/{applicationId}/integrations/{integrationId}': [...WRITE, 'integration.*', 'integration.delete'],
   'GET /applications/{applicationId}/integrations/{integrationId}/events': [...READ, 'integration.*', 'integration.events'],
+  'GET /applications/{applicationId}/integrations/{integrationId}/messages': [...READ, 'integration.*', 'integration.messages'],
   'POST /applications/{applicationId}/integrations/{integrationId}/publish': [...WRITE, 'integration.*', 'integration.publish'],
   'GET /applications/{applicationId}/integrations/{integrationId}/messageStream': [...READ, 'integration.*', 'integration.messageStream'],
 } as const satisfies Record<string, readonly string[]>;

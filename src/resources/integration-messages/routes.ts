@@ -1,23 +1,37 @@
 import { Buffer } from 'node:buffer';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { principalOf } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/common-schemas.js';
 import { links, paths } from '../../http/links.js';
 import { collectionQuery, commonQuery, echoQuery, paramsSchema, toListQuery, type CollectionQuery } from '../../http/query.js';
 import { SseStream } from '../../http/sse.js';
+import type { StreamRegistry } from '../../http/stream-registry.js';
 import { ApiError, BadGatewayError, NotFoundError, ServiceUnavailableError, ValidationError } from '../../errors.js';
-import { validateTopicName } from '../../lib/mqtt-topics.js';
-import { NotConnectedError } from '../../runtime/connector.js';
-import type { Runtime } from '../../runtime/runtime.js';
+import { MessageRefusedError, NotConnectedError } from '../../runtime/connector.js';
+import type { MessagePort, MessageScope } from '../../runtime/message-feed.js';
+import { messageId } from '../../runtime/messages.js';
 import { SCOPES } from '../../security/scopes.js';
-import type { IntegrationEventSortField } from '../../store/store.js';
+import type { IntegrationEventSortField, MessageRow } from '../../store/store.js';
 import type { IntegrationService } from '../integrations/service.js';
-import { integrationEvent, integrationEvents, publishBody, streamQuery, type PublishBody, type StreamQuery } from './schemas.js';
+import { resumePoint } from './cursor.js';
+import {
+  integrationEvent,
+  integrationEvents,
+  messagesQuery,
+  publishBody,
+  retainedMessage,
+  retainedMessages,
+  streamQuery,
+  type MessagesQuery,
+  type PublishBody,
+  type StreamQuery,
+} from './schemas.js';
+import { StreamSession } from './stream-session.js';
 
 const tags = ['Integration messages'];
 const itemParams = paramsSchema('applicationId', 'integrationId');
 const appParams = paramsSchema('applicationId');
 const eventsQuery = collectionQuery(['ts', 'type', 'id'], 'ts', ['type'], 'desc');
-const PUBLISHABLE = new Set(['mqtt', 'websocket']);
 
 type ItemParams = { applicationId: string; integrationId: string };
 
@@ -35,31 +49,65 @@ function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promi
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function integrationMessageRoutes(app: FastifyInstance, integrations: IntegrationService, runtime: Runtime, options: MessageRouteOptions): void {
-  /** Takes the response over from Fastify and turns it into an SSE stream of integrationMessage events. */
-  const openStream = (reply: FastifyReply, query: StreamQuery) => {
+function toRetained(row: MessageRow) {
+  return {
+    id: messageId(row.pos),
+    time: new Date(row.time).toISOString(),
+    topic: row.topic,
+    message: row.message,
+    ...(row.encoding !== null ? { encoding: row.encoding } : {}),
+    ...(row.sourceId !== null ? { sourceId: row.sourceId } : {}),
+    ...(row.attributes !== null ? { attributes: row.attributes } : {}),
+  };
+}
+
+/** The cursor a stream resumes from: the Last-Event-ID header, else ?lastEventId= (SPEC §6). */
+function cursorOf(request: FastifyRequest<{ Querystring: StreamQuery }>): string | undefined {
+  const header = request.headers['last-event-id'];
+  return (Array.isArray(header) ? header[0] : header) ?? request.query.lastEventId;
+}
+
+export function integrationMessageRoutes(app: FastifyInstance, integrations: IntegrationService, port: MessagePort, registry: StreamRegistry, options: MessageRouteOptions): void {
+  /**
+   * Checks the cursor, admits the stream for its token, then takes the
+   * response over from Fastify: replay from the cursor (if any), then live.
+   */
+  const openStream = async (request: FastifyRequest<{ Querystring: StreamQuery }>, reply: FastifyReply, scope: MessageScope) => {
+    const resume = await resumePoint(port, scope, cursorOf(request));
+    const release = registry.admit(principalOf(request), request.headers.authorization ?? '', scope.applicationId, (reason) => session.end(reason));
     reply.hijack();
-    return new SseStream(reply.raw, { keepAliveSeconds: query.keepAliveInterval, maxBuffered: options.sseBuffer, eventName: 'integrationMessage' });
+    const stream = new SseStream(reply.raw, {
+      keepAliveSeconds: request.query.keepAliveInterval,
+      maxBuffered: options.sseBuffer,
+      ...(port.retaining ? { onOverflow: (lastSent: number | undefined) => session.overflowed(lastSent) } : {}),
+    });
+    const session = new StreamSession(stream, port, scope, options.sseBuffer);
+    stream.onClose(release);
+    if (resume?.lost) stream.send('messagesLost', JSON.stringify({ ...(scope.integrationId ? { integrationId: scope.integrationId } : {}), reason: resume.lost }));
+    stream.onClose(session.start(resume?.pos));
+    return stream;
   };
   app.addSchema(integrationEvent);
   app.addSchema(integrationEvents);
+  app.addSchema(retainedMessage);
+  app.addSchema(retainedMessages);
 
   app.get<{ Params: ItemParams; Querystring: StreamQuery }>('/applications/:applicationId/integrations/:integrationId/messageStream', {
     config: { scopes: SCOPES.integration.messageStream },
     schema: {
       tags,
-      summary: 'Server-Sent Events: every message the integration receives, as `integrationMessage` events with data { time, topic, message }',
+      summary:
+        'Server-Sent Events: every message the integration receives, as `integrationMessage` events with data { time, topic, message } and the message id as the SSE id; Last-Event-ID (or lastEventId) resumes after that message',
       params: itemParams,
       querystring: streamQuery,
-      response: errorResponses(404),
+      response: errorResponses(404, 429),
     },
     handler: async (request, reply) => {
       const { applicationId, integrationId } = request.params;
       if (!(await integrations.exists(applicationId, integrationId))) throw new NotFoundError('Integration was not found');
-      const stream = openStream(reply, request.query);
-      stream.onClose(runtime.bus.subscribeIntegration(integrationId, applicationId, stream));
+      const stream = await openStream(request, reply, { applicationId, integrationId });
       // It may have been deleted between the check and the subscription.
-      if (!(await integrations.exists(applicationId, integrationId))) stream.end('The integration was deleted');
+      if (!(await integrations.exists(applicationId, integrationId).catch(() => true))) stream.end('The integration was deleted');
     },
   });
 
@@ -67,14 +115,46 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
     config: { scopes: SCOPES.integrations.messageStream },
     schema: {
       tags,
-      summary: 'Server-Sent Events: messages of every integration of the application; each event also carries integrationId',
+      summary: 'Server-Sent Events: messages of every integration of the application; each event also carries integrationId; resumable like the integration stream',
       params: appParams,
       querystring: streamQuery,
-      response: errorResponses(404),
+      response: errorResponses(404, 429),
     },
     handler: async (request, reply) => {
-      const stream = openStream(reply, request.query);
-      stream.onClose(runtime.bus.subscribeApplication(request.params.applicationId, stream));
+      await openStream(request, reply, { applicationId: request.params.applicationId, integrationId: null });
+    },
+  });
+
+  app.get<{ Params: ItemParams; Querystring: MessagesQuery }>('/applications/:applicationId/integrations/:integrationId/messages', {
+    config: { scopes: SCOPES.integration.messages },
+    schema: {
+      tags,
+      summary: 'The retained messages of the integration, newest first (sortDirection=asc for oldest first); since=<id> for only those after a message',
+      params: itemParams,
+      querystring: messagesQuery,
+      response: { 200: { $ref: 'retainedMessages#' }, ...errorResponses(404) },
+    },
+    handler: async (request) => {
+      const { applicationId, integrationId } = request.params;
+      if (!(await integrations.exists(applicationId, integrationId))) throw new NotFoundError('Integration was not found');
+      const { page, perPage } = request.query;
+      const sortDirection = request.query.sortDirection.toLowerCase() === 'asc' ? ('asc' as const) : ('desc' as const);
+      const since = request.query.since === undefined ? undefined : Number(request.query.since);
+      const found = await port.list(applicationId, integrationId, { since, sortDirection, page, perPage });
+      return {
+        items: found.items.map(toRetained),
+        count: found.items.length,
+        totalCount: found.totalCount,
+        perPage,
+        page,
+        sortField: 'id',
+        sortDirection,
+        ...(request.query.since !== undefined ? { since: request.query.since } : {}),
+        integrationId,
+        applicationId,
+        _type: 'integrationMessages',
+        ...links(request.query._links, { self: `${paths.integration(applicationId, integrationId)}/messages`, integration: paths.integration(applicationId, integrationId) }),
+      };
     },
   });
 
@@ -92,26 +172,20 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
       const { applicationId, integrationId } = request.params;
       const { spec } = await integrations.get(applicationId, integrationId);
       const body = request.body;
-      if (!PUBLISHABLE.has(spec.integrationType)) throw new ValidationError(`Publishing through ${spec.integrationType} integrations is not supported`);
       if (!spec.enabled) throw new ValidationError('The integration is disabled; enable it to publish');
-      if (spec.integrationType === 'mqtt') {
-        if (body.topic === undefined) throw new ValidationError('topic is required to publish through an MQTT integration');
-        const problem = validateTopicName(body.topic);
-        if (problem) throw new ValidationError(`topic is not a valid MQTT topic: ${problem}`);
-      }
       if (body.encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(body.message)) throw new ValidationError('message is not valid base64');
       const payload = body.encoding === 'base64' ? Buffer.from(body.message, 'base64') : body.message;
       try {
         await withTimeout(
-          runtime.supervisor.publish(integrationId, { topic: body.topic ?? '', payload, qos: body.qos, retain: body.retain }),
+          port.publish(integrationId, { topic: body.topic ?? '', payload, qos: body.qos, retain: body.retain, ...(body.attributes ? { attributes: body.attributes } : {}) }),
           options.publishTimeoutMs,
-          `The broker did not acknowledge the message within ${options.publishTimeoutMs} ms`,
+          `The service did not acknowledge the message within ${options.publishTimeoutMs} ms`,
         );
       } catch (err) {
         if (err instanceof NotConnectedError) throw new ServiceUnavailableError(err.message);
+        if (err instanceof MessageRefusedError) throw new ValidationError(err.message);
         if (err instanceof ApiError) throw err;
-        if (err instanceof TypeError) throw new ValidationError(err.message);
-        throw new BadGatewayError(`The broker refused the message: ${err instanceof Error ? err.message : String(err)}`);
+        throw new BadGatewayError(`The service refused the message: ${err instanceof Error ? err.message : String(err)}`);
       }
       return { success: true };
     },

@@ -1,7 +1,7 @@
 import { connect } from 'mqtt';
 import type { IConnackPacket, IDisconnectPacket, MqttClient, Packet } from 'mqtt';
 import { validateTopicName } from '../../../lib/mqtt-topics.js';
-import { ConnectError, NotConnectedError } from '../../connector.js';
+import { ConnectError, MessageRefusedError, NotConnectedError } from '../../connector.js';
 import type { Connector, ConnectorEvents, ConnectorFactory, ConnectorOptions, OutboundMessage } from '../../connector.js';
 import type { IntegrationSpec } from '../../../domain/integration-spec.js';
 import { mqttClientOptions, mqttConfig, protocolVersionOf } from './client-options.js';
@@ -82,11 +82,12 @@ export class MqttConnector implements Connector {
   }
 
   publish(message: OutboundMessage): Promise<void> {
+    // A wildcard or empty topic makes the broker drop the whole connection.
+    if (message.topic === '') return Promise.reject(new MessageRefusedError('topic is required to publish through an MQTT integration'));
+    const problem = validateTopicName(message.topic);
+    if (problem !== undefined) return Promise.reject(new MessageRefusedError(`topic is not a valid MQTT topic: ${problem}`));
     const link = this.#link;
     if (!link?.up) return Promise.reject(new NotConnectedError());
-    // A wildcard or empty topic makes the broker drop the whole connection.
-    const problem = validateTopicName(message.topic);
-    if (problem !== undefined) return Promise.reject(new TypeError(`Invalid topic "${message.topic}": ${problem}`));
     const publishes = (link.publishes ??= new Set());
     return new Promise((resolve, reject) => {
       const fail = (error: Error): void => {

@@ -1,0 +1,170 @@
+import type { Logger } from 'pino';
+import type { MessageRow, NewMessage, Store } from '../store/store.js';
+import type { Clock, TimerHandle } from './clock.js';
+import type { MessageBus } from './message-bus.js';
+import { toNewMessage, type InboundMessage } from './messages.js';
+
+export interface RetentionOptions {
+  /** Messages kept per integration; 0 turns retention off. */
+  readonly count: number;
+  /** Oldest message kept, in seconds; 0 turns retention off. */
+  readonly seconds: number;
+}
+
+/** Messages appended in one transaction at most; more wait for the next. */
+const MAX_BATCH = 5000;
+/** Messages held while the store cannot take them; past this, new ones are refused (and not acknowledged). */
+const MAX_PENDING = 100_000;
+const RETRY_MS = 1000;
+
+interface Pending {
+  readonly row: NewMessage;
+  readonly ack: (() => void) | undefined;
+}
+
+/**
+ * Where received messages go (SPEC §6): appended to the store in batches (one
+ * in flight at a time, so a busy log commits many messages at once), then
+ * handed to the streams with their ids, then acknowledged to their source. A
+ * message is never acknowledged before it is committed, and never shown to a
+ * stream before it has the id a reader can resume from. With retention off,
+ * messages go straight to the streams and are acknowledged on receipt.
+ *
+ * Pruning rides along: an integration is trimmed to its count once it has
+ * received a tenth more, and messages past their age are swept periodically.
+ */
+export class MessageLog {
+  readonly retaining: boolean;
+  private pending: Pending[] = [];
+  private flushing = false;
+  private scheduled = false;
+  private retryTimer: TimerHandle | undefined;
+  private sweepTimer: TimerHandle | undefined;
+  private pruning: Promise<void> = Promise.resolve();
+  private readonly sincePrune = new Map<string, number>();
+  private readonly gone = new Set<string>();
+  /** With retention off: ids from the clock, so they still grow across restarts. */
+  private readonly livePositions = new Map<string, number>();
+  private refused = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly bus: MessageBus,
+    private readonly retention: RetentionOptions,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {
+    this.retaining = retention.count > 0 && retention.seconds > 0;
+  }
+
+  start(): void {
+    if (!this.retaining) return;
+    const every = Math.min(60_000, Math.max(1000, (this.retention.seconds * 1000) / 10));
+    const sweep = () => {
+      this.sweepTimer = this.clock.setTimeout(sweep, every);
+      this.sweepTimer.unref?.();
+      this.queuePrune(() => this.store.messages.pruneBefore(this.clock.now() - this.retention.seconds * 1000));
+    };
+    sweep();
+  }
+
+  append(message: InboundMessage): void {
+    const row = toNewMessage(message);
+    if (!this.retaining) {
+      this.bus.publish({ ...row, pos: this.livePosition(row.applicationId) });
+      message.ack?.();
+      return;
+    }
+    if (this.stopped || this.gone.has(row.integrationId)) return;
+    if (this.pending.length >= MAX_PENDING) {
+      // Not acknowledged: a source that waits for one delivers it again.
+      if (this.refused++ % 10_000 === 0) this.logger.warn({ pending: this.pending.length }, 'the store is not keeping up; refusing messages');
+      return;
+    }
+    this.pending.push({ row, ack: message.ack });
+    this.schedule();
+  }
+
+  /** The integration is gone: its messages still waiting are dropped (the store drops the rest). */
+  forget(integrationId: string): void {
+    // Remembered only until any batch that still holds its messages has settled.
+    if (this.gone.size >= 10_000) this.gone.clear();
+    this.gone.add(integrationId);
+    this.pending = this.pending.filter((p) => p.row.integrationId !== integrationId);
+    this.sincePrune.delete(integrationId);
+  }
+
+  /** Commits what is pending (waiting for a batch in flight), then stops taking messages. */
+  async stop(): Promise<void> {
+    if (this.sweepTimer) this.clock.clearTimeout(this.sweepTimer);
+    if (this.retryTimer) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
+    if (this.pending.length > 0) await this.flush();
+    this.stopped = true;
+    await this.pruning;
+  }
+
+  private livePosition(applicationId: string): number {
+    const next = Math.max((this.livePositions.get(applicationId) ?? 0) + 1, this.clock.now() * 1000);
+    this.livePositions.set(applicationId, next);
+    return next;
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing || this.retryTimer) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing || this.pending.length === 0) return;
+    this.flushing = true;
+    const batch = this.pending.splice(0, MAX_BATCH);
+    let positions: number[];
+    try {
+      positions = await this.store.messages.append(batch.map((p) => p.row));
+    } catch (err) {
+      this.flushing = false;
+      // Messages of integrations deleted meanwhile can never be kept; the rest are tried again.
+      this.pending = [...batch.filter((p) => !this.gone.has(p.row.integrationId)), ...this.pending];
+      this.logger.warn({ err, pending: this.pending.length }, 'could not keep received messages; will retry');
+      if (!this.stopped) {
+        this.retryTimer = this.clock.setTimeout(() => {
+          this.retryTimer = undefined;
+          void this.flush();
+        }, RETRY_MS);
+        this.retryTimer.unref?.();
+      }
+      return;
+    }
+    this.flushing = false;
+    for (let i = 0; i < batch.length; i++) {
+      const { row, ack } = batch[i]!;
+      const stored: MessageRow = { ...row, pos: positions[i]! };
+      this.bus.publish(stored);
+      ack?.();
+      this.count(row.integrationId);
+    }
+    if (this.pending.length > 0) this.schedule();
+  }
+
+  private count(integrationId: string): void {
+    const n = (this.sincePrune.get(integrationId) ?? 0) + 1;
+    if (n < Math.max(1, Math.ceil(this.retention.count / 10))) {
+      this.sincePrune.set(integrationId, n);
+      return;
+    }
+    this.sincePrune.set(integrationId, 0);
+    this.queuePrune(() => this.store.messages.keepNewest(integrationId, this.retention.count));
+  }
+
+  /** Pruning runs one step at a time beside the appends, never ahead of them. */
+  private queuePrune(step: () => Promise<void>): void {
+    this.pruning = this.pruning.then(step).catch((err: unknown) => this.logger.warn({ err }, 'could not prune retained messages'));
+  }
+}
