@@ -1,0 +1,42 @@
+import { api } from '../api';
+import { useLoad } from '../hooks';
+import { formatTime } from '../status';
+import type { Collection, ConnectionEvent } from '../types';
+import { Alert } from './ui';
+
+/** The integration's connection history, newest first. */
+export function History({ path }: { path: string }) {
+  const events = useLoad(() => api<Collection<ConnectionEvent>>('GET', `${path}/events?perPage=50`), [path]);
+  return (
+    <section aria-labelledby="history-heading">
+      <h2 id="history-heading">Connection history</h2>
+      <p class="actions">
+        <button type="button" class="secondary" onClick={() => void events.reload()}>
+          Refresh
+        </button>
+      </p>
+      {events.error ? <Alert>{events.error}</Alert> : null}
+      {events.data && events.data.items.length === 0 ? <p class="muted">Nothing yet.</p> : null}
+      {events.data && events.data.items.length > 0 ? (
+        <table class="list">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Event</th>
+              <th scope="col">Detail</th>
+            </tr>
+          </thead>
+          <tbody>
+            {events.data.items.map((e) => (
+              <tr key={e.id}>
+                <td>{formatTime(e.ts)}</td>
+                <td>{e.type}</td>
+                <td>{e.message ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
+  );
+}
