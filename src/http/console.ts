@@ -28,6 +28,8 @@ export async function registerConsole(app: FastifyInstance, dir = CONSOLE_DIR): 
     prefix: '/console/',
     decorateReply: false,
     index: 'index.html',
+    // One route per built file: the app's ignoreTrailingSlash keeps a wildcard route from finding the index.
+    wildcard: false,
     // Assets carry a content hash in their names, so they never change; the page itself is checked every time.
     cacheControl: false,
     setHeaders: (reply, path) => {
