@@ -170,16 +170,13 @@ class Core {
         // Let the writer run it and report what is wrong (or do it, if it is DDL this connection cannot see yet).
         return undefined;
       }
-      route = { read: statement.reader && !isWriteWithReturning(sql) ? statement : undefined };
+      // `reader`: it returns rows; `readonly`: it changes nothing (SQLite's own verdict, so an
+      // INSERT … RETURNING or a WITH … INSERT … RETURNING goes to the writer, whatever its first word).
+      route = { read: statement.reader && statement.readonly ? statement : undefined };
       this.statements.set(sql, route);
     }
     return route.read;
   }
-}
-
-/** INSERT/UPDATE/DELETE … RETURNING return rows but write. */
-function isWriteWithReturning(sql: string): boolean {
-  return !/^\s*(select|with|pragma|explain)\b/i.test(sql);
 }
 
 /** What Kysely holds while it runs a query or a transaction; identifies the transaction's owner. */

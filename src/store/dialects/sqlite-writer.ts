@@ -1,60 +1,55 @@
-import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
-import { WRITER_SOURCE } from './sqlite-writer-source.js';
+import type { Worker } from 'node:worker_threads';
+import { jsonSafe, type Reply, type Request, type RequestBody, type SentOp, type WriteOp, type WriteOutcome, type WriterData } from './sqlite-writer-protocol.js';
+import { startThread } from './threads.js';
 
-/** A statement with its parameters, or a command run as is (begin, commit, savepoint …). */
-export type WriteOp = { readonly sql: string; readonly params: readonly unknown[] } | { readonly exec: string };
+export type { WriteOp, WriteOutcome } from './sqlite-writer-protocol.js';
 
-export type WriteOutcome =
-  | { readonly rows: unknown[] }
-  | { readonly changes: number; readonly lastInsertRowid: number | bigint }
-  | { readonly error: { readonly message: string; readonly code?: string } };
-
-/** An op as sent: its statement by number, with the SQL only the first time. */
-type SentOp = { statement: number; sql?: string; params: readonly unknown[] } | { exec: string };
-type Message = { kind: 'batch'; ops: SentOp[] } | { kind: 'batch'; json: string } | { kind: 'one'; op: SentOp } | { kind: 'close' };
-
-/** Strings, finite numbers and null survive JSON unchanged; Buffers, bigints and undefined do not. */
-function jsonSafe(op: SentOp): boolean {
-  if ('exec' in op) return true;
-  for (const value of op.params) {
-    if (value !== null && typeof value !== 'string' && !(typeof value === 'number' && Number.isFinite(value))) return false;
-  }
-  return true;
-}
+const opJsonSafe = (op: SentOp) => 'exec' in op || op.params.every(jsonSafe);
 
 /** Statements the writer keeps prepared; past this many, both sides start over. */
 const STATEMENT_CACHE_SIZE = 1000;
 
+export interface SqliteWriterOptions {
+  /**
+   * DB_TIMEOUT_MS: a request not answered within this many ms fails with an
+   * error the store reports as unavailable (503). The writer may still carry
+   * it out; its late answer is dropped.
+   */
+  readonly timeoutMs?: number;
+  readonly onError?: (message: string) => void;
+}
+
 /**
- * The client side of the SQLite writer thread. Every write runs there, on a
- * connection of its own, so inserting rows, committing and checkpointing never
- * take the event loop's time; reads stay on the main connection, where a point
- * query costs less than a message. Messages are answered in the order sent.
+ * The client side of the SQLite writer thread (sqlite-writer-thread.ts). Every
+ * write runs there, on a connection of its own, so inserting rows, committing
+ * and checkpointing never take the event loop's time; reads stay on the main
+ * connection, where a point query costs less than a message. Messages are
+ * answered in the order sent.
  */
 export class SqliteWriter {
   private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve(outcomes: WriteOutcome[]): void; reject(error: Error): void }>();
+  private readonly waiting = new Map<number, { resolve(outcomes: WriteOutcome[]): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
+  private readonly timeoutMs: number;
+  private readonly onError: (message: string) => void;
   private nextId = 0;
   private readonly statements = new Map<string, number>();
   private forget = false;
   private failure: Error | undefined;
   private closed = false;
 
-  constructor(
-    file: string,
-    pragmas: readonly string[],
-    private readonly onError: (message: string) => void = () => {},
-  ) {
-    const require = createRequire(import.meta.url);
-    this.worker = new Worker(WRITER_SOURCE, { eval: true, workerData: { file, pragmas, driver: require.resolve('better-sqlite3') } });
+  constructor(file: string, pragmas: readonly string[], options: SqliteWriterOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.onError = options.onError ?? (() => {});
+    const workerData: WriterData = { file, pragmas };
+    this.worker = startThread('sqlite-writer-thread', import.meta.url, { workerData });
     // Only messages waited for keep the process alive.
     this.worker.unref();
-    this.worker.on('message', (message: { id: number; outcomes?: WriteOutcome[]; json?: string }) => {
+    this.worker.on('message', (message: Reply) => {
       const waiter = this.waiting.get(message.id);
-      this.waiting.delete(message.id);
-      if (this.waiting.size === 0) this.worker.unref();
-      waiter?.resolve(message.json !== undefined ? (JSON.parse(message.json) as WriteOutcome[]) : message.outcomes!);
+      // Answered too late: the caller was told the database did not answer.
+      if (!waiter) return;
+      this.settled(message.id, waiter.timer);
+      waiter.resolve('json' in message ? (JSON.parse(message.json) as WriteOutcome[]) : message.outcomes);
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`The SQLite writer thread exited (code ${code})`)));
@@ -65,7 +60,7 @@ export class SqliteWriter {
     this.makeRoom(ops.length);
     const sent = ops.map((op) => this.sendable(op));
     // One JSON string clones much faster than thousands of small values; anything JSON would alter goes as it is.
-    return this.send(sent.every(jsonSafe) ? { kind: 'batch', json: JSON.stringify(sent) } : { kind: 'batch', ops: sent });
+    return this.send(sent.every(opJsonSafe) ? { kind: 'batch', json: JSON.stringify(sent) } : { kind: 'batch', ops: sent });
   }
 
   /** Runs one op as it is, e.g. inside an explicit transaction. */
@@ -98,7 +93,7 @@ export class SqliteWriter {
     this.forget = true;
   }
 
-  private send(message: Message): Promise<WriteOutcome[]> {
+  private send(body: RequestBody): Promise<WriteOutcome[]> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const forget = this.forget;
@@ -106,7 +101,8 @@ export class SqliteWriter {
     if (this.waiting.size === 0) this.worker.ref();
     return new Promise((resolve, reject) => {
       try {
-        this.worker.postMessage({ id, forget, ...message });
+        const request: Request = { id, forget, ...body };
+        this.worker.postMessage(request);
       } catch (err) {
         // A value that cannot be cloned: nothing was sent, including SQL the writer was to learn.
         this.statements.clear();
@@ -115,15 +111,29 @@ export class SqliteWriter {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
-      this.waiting.set(id, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.settled(id, timer);
+        // SQLite's own name for a wait that ran out; the store answers it 503.
+        reject(Object.assign(new Error(`The SQLite writer did not answer within ${this.timeoutMs} ms`), { code: 'SQLITE_BUSY_TIMEOUT' }));
+      }, this.timeoutMs);
+      this.waiting.set(id, { resolve, reject, timer });
     });
+  }
+
+  private settled(id: number, timer: NodeJS.Timeout): void {
+    clearTimeout(timer);
+    this.waiting.delete(id);
+    if (this.waiting.size === 0) this.worker.unref();
   }
 
   private fail(err: Error): void {
     if (!this.failure && !this.closed) this.onError(`writes stopped: ${err.message}`);
     // Reported as the database being unavailable (503), not as a bug.
     this.failure ??= Object.assign(new Error(err.message, { cause: err }), { code: 'SQLITE_CLOSED' });
-    for (const waiter of this.waiting.values()) waiter.reject(this.failure);
+    for (const waiter of this.waiting.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(this.failure);
+    }
     this.waiting.clear();
   }
 }

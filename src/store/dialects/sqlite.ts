@@ -22,7 +22,9 @@ export const sqliteTraits: DialectTraits = {
 };
 
 /** Both connections: crash-safe commits without a flush each (WAL + NORMAL), foreign keys enforced, a wait instead of SQLITE_BUSY. */
-const CONNECTION_PRAGMAS = ['synchronous = NORMAL', 'foreign_keys = ON', 'busy_timeout = 5000', 'cache_size = -32768'];
+const CONNECTION_PRAGMAS = ['synchronous = NORMAL', 'foreign_keys = ON', 'cache_size = -32768'];
+/** The main connection waits for a lock on the event loop: a read in WAL mode hardly ever does, but never for long. */
+const MAIN_BUSY_TIMEOUT_MS = 5000;
 
 /**
  * The writer checkpoints (PASSIVE, at commit) once the WAL holds this many
@@ -32,30 +34,58 @@ const CONNECTION_PRAGMAS = ['synchronous = NORMAL', 'foreign_keys = ON', 'busy_t
 const CHECKPOINT_PAGES = 10_000;
 const CHECKPOINT_INTERVAL_MS = 200;
 
+export interface SqliteOptions {
+  /** DB_TIMEOUT_MS: the longest a write waits for a lock, and for the writer's answer (default 5000). */
+  readonly timeoutMs?: number;
+  readonly onError?: (message: string) => void;
+}
+
+/**
+ * DATA_DIR and the database files hold what is sealed and the keys' check:
+ * the directory is made 0700 when we create it, the files 0600 whatever the
+ * umask (set after the fact: open(2) and mkdir(2) apply the umask to the
+ * mode they are given). SQLite gives -wal and -shm the database file's mode.
+ */
+function prepareFiles(file: string): void {
+  const dir = path.dirname(file);
+  const created = fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (created !== undefined) {
+    for (let at = dir; at.length >= created.length; at = path.dirname(at)) fs.chmodSync(at, 0o700);
+  }
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  fs.chmodSync(file, 0o600);
+}
+
+function restrictCompanions(file: string): void {
+  for (const companion of [`${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.chmodSync(companion, 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+}
+
 /**
  * Opens (creating if needed) a SQLite database file: a connection on the event
  * loop for reads, a writer thread for writes, and a checkpointer thread (see
  * sqlite-group-commit.ts, sqlite-writer.ts and sqlite-checkpointer.ts).
  */
-export interface SqliteOptions {
-  /** DB_TIMEOUT_MS: the longest a write may wait for the writer's answer. */
-  readonly timeoutMs?: number;
-  readonly onError?: (message: string) => void;
-}
-
 export function openSqlite(file: string, options: SqliteOptions = {}): { db: Kysely<Database>; run: QueryRunner; close: () => Promise<void> } {
   const onError = options.onError ?? (() => {});
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const timeoutMs = options.timeoutMs ?? 5000;
+  prepareFiles(file);
   const database = new BetterSqlite3(file);
   try {
     database.pragma('journal_mode = WAL');
-    for (const pragma of CONNECTION_PRAGMAS) database.pragma(pragma);
+    for (const pragma of [...CONNECTION_PRAGMAS, `busy_timeout = ${Math.min(timeoutMs, MAIN_BUSY_TIMEOUT_MS)}`]) database.pragma(pragma);
+    restrictCompanions(file);
   } catch (err) {
     database.close();
     throw err;
   }
-  const writer = new SqliteWriter(file, [...CONNECTION_PRAGMAS, `wal_autocheckpoint = ${CHECKPOINT_PAGES}`], onError);
-  const checkpointer = startCheckpointer(file, CHECKPOINT_INTERVAL_MS, onError);
+  const writer = new SqliteWriter(file, [...CONNECTION_PRAGMAS, `busy_timeout = ${timeoutMs}`, `wal_autocheckpoint = ${CHECKPOINT_PAGES}`], { timeoutMs, onError });
+  const checkpointer = startCheckpointer(file, CHECKPOINT_INTERVAL_MS, onError, timeoutMs);
   const { dialect, run } = groupCommit(database, writer);
   const db = new Kysely<Database>({ dialect });
   return {
