@@ -4,6 +4,8 @@ import { within } from './wait.js';
 export interface SseEvent {
   readonly event: string;
   readonly data: string;
+  /** The SSE `id:` field, when the event has one. */
+  readonly id?: string;
 }
 
 export interface SseClient {
@@ -19,9 +21,9 @@ export interface SseClient {
 }
 
 /** A plain HTTP client reading a Server-Sent-Events stream, as any curl -N user would. */
-export function openSse(url: string, token: string): Promise<SseClient> {
+export function openSse(url: string, token: string, headers: Record<string, string> = {}): Promise<SseClient> {
   return new Promise((resolve, reject) => {
-    const request = http.get(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } }, (res) => {
+    const request = http.get(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...headers } }, (res) => {
       const events: SseEvent[] = [];
       const comments: string[] = [];
       const waiters = new Set<() => void>();
@@ -36,13 +38,15 @@ export function openSse(url: string, token: string): Promise<SseClient> {
           const block = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
           let event = 'message';
+          let id: string | undefined;
           const data: string[] = [];
           for (const line of block.split('\n')) {
             if (line.startsWith(':')) comments.push(line.slice(1));
             else if (line.startsWith('event: ')) event = line.slice(7);
+            else if (line.startsWith('id: ')) id = line.slice(4);
             else if (line.startsWith('data: ')) data.push(line.slice(6));
           }
-          if (data.length > 0) events.push({ event, data: data.join('\n') });
+          if (data.length > 0) events.push({ event, data: data.join('\n'), ...(id !== undefined ? { id } : {}) });
         }
         for (const waiter of waiters) waiter();
       });

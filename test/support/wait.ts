@@ -86,6 +86,8 @@ export function recordEvents(): EventRecorder {
     },
     message(message) {
       messages.push(message);
+      // As the supervisor does once a message is retained; a source waiting for it stalls otherwise.
+      message.ack?.();
       changed();
     },
     alive() {

@@ -15,6 +15,13 @@ import { subscribe, unsubscribe } from './subscriptions.js';
 const LOST_BEFORE_ACK = 'The link was lost before the broker acknowledged the message';
 
 /**
+ * Subscriptions are made at QoS 1 (SPEC §6): the broker keeps a message until
+ * we acknowledge it, and we acknowledge only once it is retained. With a
+ * persistent session (`clean: false`) that survives reconnects too.
+ */
+const SUBSCRIBE_QOS = 1;
+
+/**
  * One mqtt.js client, i.e. one connect() attempt and, if it succeeds, the
  * life of that connection. Kept small on purpose: 10,000 of them must fit.
  */
@@ -49,11 +56,6 @@ export class MqttConnector implements Connector {
   readonly #events: ConnectorEvents;
   readonly #options: ConnectorOptions;
   readonly #protocolVersion: 4 | 5;
-  /**
-   * QoS 0 unless the session is persistent: queued messages across
-   * reconnects are what `clean: false` asks for, and only QoS 1 gets them.
-   */
-  readonly #qos: 0 | 1;
   #topics: readonly string[];
   #link: Link | undefined;
   #closed = false;
@@ -64,7 +66,6 @@ export class MqttConnector implements Connector {
     this.#events = events;
     this.#options = options;
     this.#protocolVersion = protocolVersionOf(config);
-    this.#qos = config.clean === false ? 1 : 0;
     this.#topics = unique(spec.topics);
   }
 
@@ -146,9 +147,23 @@ export class MqttConnector implements Connector {
       if (link.up) this.#events.alive();
       else if (packet.cmd === 'connack') link.reason ??= refusalOf(packet);
     });
-    client.on('message', (topic, payload) => {
-      if (this.#link === link) this.#events.message({ topic, payload, binary: false });
-    });
+    // mqtt.js sends the PUBACK (PUBREC for QoS 2) once handleMessage calls back, so the
+    // acknowledgement waits until the supervisor has the message retained.
+    client.handleMessage = (packet, done) => {
+      if (this.#link !== link) return done();
+      const { topic, payload } = packet;
+      if (packet.qos === 0) {
+        this.#events.message({ topic, payload, binary: false });
+        return done();
+      }
+      let acked = false;
+      const ack = (): void => {
+        if (acked || this.#link !== link) return;
+        acked = true;
+        done();
+      };
+      this.#events.message({ topic, payload, binary: false, ack });
+    };
     client.on('disconnect', (packet: IDisconnectPacket) => {
       if (this.#link !== link) return;
       link.reason ??= brokerDisconnect(packet.reasonCode ?? 0, packet.properties?.reasonString);
@@ -217,7 +232,7 @@ export class MqttConnector implements Connector {
       const added = wanted.filter((topic) => !current.has(topic));
       const removed = link.subscribed.filter((topic) => !next.has(topic));
       if (added.length > 0) {
-        const refused = await subscribe(link.client, added, this.#qos, this.#protocolVersion);
+        const refused = await subscribe(link.client, added, SUBSCRIBE_QOS, this.#protocolVersion);
         if (refused === null) return false;
         if (refused.length > 0 && this.#link === link) this.#events.subscriptionsRefused(refused);
       }
