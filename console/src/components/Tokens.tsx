@@ -92,26 +92,28 @@ function TokenRow({ token, onChange }: { token: ApiToken; onChange: (action: 're
       <td>{token.scope.join(', ')}</td>
       <td>{new Date(token.creationDate).toLocaleString()}</td>
       <td>{token.expirationDate ? new Date(token.expirationDate).toLocaleString() : 'never'}</td>
-      <td class="actions">
-        {token.status === 'active' ? (
-          <button type="button" class="small secondary" aria-label={`Revoke ${token.name}`} onClick={() => onChange('revoke')}>
-            Revoke
-          </button>
-        ) : null}
-        {confirming ? (
-          <>
-            <button type="button" class="small danger" aria-label={`Yes, delete ${token.name}`} onClick={() => onChange('delete')}>
-              Yes, delete
+      <td>
+        <span class="row-actions">
+          {token.status === 'active' ? (
+            <button type="button" class="small secondary" aria-label={`Revoke ${token.name}`} onClick={() => onChange('revoke')}>
+              Revoke
             </button>
-            <button type="button" class="small secondary" onClick={() => setConfirming(false)}>
-              Cancel
+          ) : null}
+          {confirming ? (
+            <>
+              <button type="button" class="small danger" aria-label={`Yes, delete ${token.name}`} onClick={() => onChange('delete')}>
+                Yes, delete
+              </button>
+              <button type="button" class="small secondary" onClick={() => setConfirming(false)}>
+                Cancel
+              </button>
+            </>
+          ) : (
+            <button type="button" class="small danger" aria-label={`Delete ${token.name}`} onClick={() => setConfirming(true)}>
+              Delete
             </button>
-          </>
-        ) : (
-          <button type="button" class="small danger" aria-label={`Delete ${token.name}`} onClick={() => setConfirming(true)}>
-            Delete
-          </button>
-        )}
+          )}
+        </span>
       </td>
     </tr>
   );
