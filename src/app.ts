@@ -6,7 +6,9 @@ import { registerWriteCoalescing } from './http/coalesce-writes.js';
 import { registerCommonSchemas } from './http/common-schemas.js';
 import { registerConsole } from './http/console.js';
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { registerHealth } from './http/health.js';
 import { registerJsonBody } from './http/json-body.js';
+import { registerMetrics } from './metrics/routes.js';
 import { registerOpenApi } from './http/openapi.js';
 import { streamRegistry } from './http/stream-registry.js';
 import { registerRateLimit } from './http/rate-limit.js';
@@ -48,10 +50,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   registerAuthentication(app, ctx.auth);
   await registerRateLimit(app, { max: config.rateLimitMax, windowMs: config.rateLimitWindow });
 
-  app.get('/health', { schema: { hide: true } }, async () => {
-    await ctx.store.ping();
-    return { status: 'ok', store: ctx.store.kind, version: VERSION };
-  });
+  registerMetrics(app, ctx.metrics.prometheus, config.metricsToken);
+  registerHealth(app, { store: ctx.store, runtime: ctx.runtime, version: VERSION });
   authRoutes(app, ctx.auth, { max: config.loginRateLimit });
   applicationRoutes(app, ctx.applications);
   tokenRoutes(app, ctx.tokens);

@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import { AuthService } from './auth/service.js';
 import type { Config } from './config/config.js';
 import { DomainEvents } from './events.js';
+import { createMetrics, type AppMetrics } from './metrics/index.js';
 import { ApplicationService } from './resources/applications/service.js';
 import { IntegrationService } from './resources/integrations/service.js';
 import { TokenService } from './resources/tokens/service.js';
@@ -32,6 +33,8 @@ export interface Context {
   readonly integrations: IntegrationService;
   /** Built but not started; the server starts it after listening. */
   readonly runtime: Runtime;
+  /** Counters the runtime and the streams add to, read by GET /metrics. */
+  readonly metrics: AppMetrics;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     const events = new DomainEvents();
     const auth = new AuthService(theStore, codec, events, { userTokenTtlSeconds: config.userTokenTtl });
     const integrations = new IntegrationService(theStore, sealer, events);
+    const metrics = createMetrics(events, { perIntegration: config.metricsPerIntegration });
     const runtime = new Runtime({
       config,
       store: theStore,
@@ -60,6 +64,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       integrations,
       factories: options.factories ?? connectorFactories,
       logger,
+      observer: metrics.integrations,
       ...(options.clock ? { clock: options.clock } : {}),
     });
     return {
@@ -72,6 +77,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       tokens: new TokenService(theStore, auth, events),
       integrations,
       runtime,
+      metrics,
       close: async () => {
         if (!options.store) await theStore.close();
       },

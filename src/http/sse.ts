@@ -13,6 +13,7 @@ export interface SseOptions {
    * dropped and the client is told how many with a `dropped` event.
    */
   readonly onOverflow?: (lastSentId: number | undefined) => void;
+  readonly metrics?: { sseOpened(): void; sseClosed(): void; sseDropped(count: number): void };
 }
 
 /**
@@ -46,6 +47,7 @@ export class SseStream {
     });
     // Sends the headers now so clients see the stream open before the first event.
     res.write(':ok\n\n');
+    if (options.metrics) { options.metrics.sseOpened(); this.onClose(() => options.metrics?.sseClosed()); }
     this.keepAlive = setInterval(() => {
       if (!this.blocked) this.push(':keepalive\n\n', undefined);
     }, options.keepAliveSeconds * 1000);
@@ -135,6 +137,7 @@ export class SseStream {
     // Only a client whose socket pushes back loses events, the oldest first.
     this.head += 1;
     this.dropped += 1;
+    this.options.metrics?.sseDropped(1);
     // Let go of the dropped ones too, not only skip them: a reader stalled for
     // hours must cost maxBuffered events, not everything ever sent to it.
     if (this.head >= this.options.maxBuffered) {

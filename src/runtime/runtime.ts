@@ -10,6 +10,7 @@ import type { ConnectorFactory } from './connector.js';
 import { MessageBus } from './message-bus.js';
 import type { MessagePort } from './message-feed.js';
 import { MessageLog } from './message-log.js';
+import type { RuntimeObserver } from './observer.js';
 import { StatusWriter } from './status-writer.js';
 import { Supervisor } from './supervisor.js';
 
@@ -22,6 +23,8 @@ export interface RuntimeDeps {
   readonly logger: Logger;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** Told of every link's events, messages and publishes (the metrics). */
+  readonly observer?: RuntimeObserver;
 }
 
 /** How often statuses reach the store; GET shows a change within this. */
@@ -35,6 +38,8 @@ export class Runtime {
   readonly log: MessageLog;
   /** What the message routes may do (see MessagePort). */
   readonly messages: MessagePort;
+  /** True from the end of start() (every enabled integration linked) until stop(): GET /ready. */
+  started = false;
 
   constructor(deps: RuntimeDeps) {
     const { config } = deps;
@@ -60,6 +65,7 @@ export class Runtime {
         connector: { connectTimeoutMs: config.connectTimeout, keepaliveSeconds: config.keepalive },
       },
       ...(deps.random ? { random: deps.random } : {}),
+      ...(deps.observer ? { observer: deps.observer } : {}),
     });
     const { store, bus, supervisor } = { store: deps.store, bus: this.bus, supervisor: this.supervisor };
     this.messages = {
@@ -75,11 +81,12 @@ export class Runtime {
 
   start(): Promise<void> {
     this.log.start();
-    return this.supervisor.start();
+    return this.supervisor.start().then(() => void (this.started = true));
   }
 
   /** Links first (so nothing more arrives), then what the log still holds is committed and acknowledged. */
   async stop(): Promise<void> {
+    this.started = false;
     await this.supervisor.stop();
     await this.log.stop();
   }

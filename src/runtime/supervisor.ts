@@ -9,6 +9,7 @@ import { NotConnectedError, type ConnectorFactory, type OutboundMessage } from '
 import { Link, type LinkOptions } from './link.js';
 import type { MessageBus } from './message-bus.js';
 import type { MessageLog } from './message-log.js';
+import { NO_OBSERVER, observed, type RuntimeObserver } from './observer.js';
 import type { StatusWriter } from './status-writer.js';
 
 export interface SupervisorDeps {
@@ -25,6 +26,8 @@ export interface SupervisorDeps {
   readonly logger: Logger;
   readonly linkOptions: LinkOptions;
   readonly random?: () => number;
+  /** Told of every link's events, messages and publishes (the metrics). */
+  readonly observer?: RuntimeObserver;
 }
 
 const DISABLED = 'disabled';
@@ -83,7 +86,8 @@ export class Supervisor {
   publish(integrationId: string, message: OutboundMessage): Promise<void> {
     const link = this.links.get(integrationId);
     if (!link) return Promise.reject(new NotConnectedError());
-    return link.publish(message);
+    const observer = this.deps.observer?.find(integrationId);
+    return observer ? link.publish(message).then(() => observer.published()) : link.publish(message);
   }
 
   isConnected(integrationId: string): boolean {
@@ -151,11 +155,11 @@ export class Supervisor {
       clock: this.deps.clock,
       gate: this.deps.gate,
       factory,
-      reporter: {
+      reporter: observed((this.deps.observer ?? NO_OBSERVER).link(spec), {
         status: (id, status) => this.deps.writer.setStatus(id, status),
         event: (event) => this.deps.writer.addEvent(event),
         message: (message) => this.deps.log.append(message),
-      },
+      }),
       logger: this.deps.logger,
       options: this.deps.linkOptions,
       ...(this.deps.random ? { random: this.deps.random } : {}),
