@@ -1,0 +1,171 @@
+import type { ReceivedEventData } from '@azure/event-hubs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../../../src/lib/ids.js';
+import type { IntegrationSpec } from '../../../src/domain/integration-spec.js';
+import { ConnectError, NotConnectedError } from '../../../src/runtime/connector.js';
+import type { Connector, ConnectorEvents, ReceivedMessage } from '../../../src/runtime/connector.js';
+import { MemoryCheckpointStore } from '../../../src/runtime/connectors/azure-event-hub/checkpoints.js';
+import type { CheckpointSource, PartitionCheckpoint } from '../../../src/runtime/connectors/azure-event-hub/checkpoints.js';
+import type { AzureEventHubConfig } from '../../../src/runtime/connectors/azure-event-hub/config.js';
+import { createAzureEventHubConnector } from '../../../src/runtime/connectors/azure-event-hub/connector.js';
+import { PartitionLedger } from '../../../src/runtime/connectors/azure-event-hub/ledger.js';
+import { startEventHubsPeer } from '../../peers/event-hubs/index.js';
+import type { EventHubsPeer } from '../../peers/event-hubs/index.js';
+import { waitFor } from '../../support/wait.js';
+
+const OPTIONS = { connectTimeoutMs: 5000, keepaliveSeconds: 5 };
+
+/** Records what the connector reports; unlike the shared recorder, acknowledges nothing by itself. */
+interface Recorder {
+  readonly events: ConnectorEvents;
+  readonly messages: ReceivedMessage[];
+  readonly downs: string[];
+  readonly troubles: (string | null)[];
+  message(payload: string, timeoutMs?: number): Promise<ReceivedMessage>;
+}
+
+function recorder(): Recorder {
+  const messages: ReceivedMessage[] = [];
+  const downs: string[] = [];
+  const troubles: (string | null)[] = [];
+  return {
+    messages,
+    downs,
+    troubles,
+    events: {
+      message: (message) => messages.push(message),
+      down: (reason) => downs.push(reason),
+      alive: () => {},
+      subscriptionsRefused: () => {},
+      trouble: (reason) => troubles.push(reason),
+    },
+    message: (payload, timeoutMs) => waitFor(() => messages.find((message) => message.payload.toString() === payload), `the message ${payload}`, timeoutMs),
+  };
+}
+
+/** A store that lets the test read what was written. */
+class WatchedStore extends MemoryCheckpointStore {
+  readonly saved: PartitionCheckpoint[] = [];
+  override async save(source: CheckpointSource, checkpoint: PartitionCheckpoint): Promise<void> {
+    this.saved.push(checkpoint);
+    await super.save(source, checkpoint);
+  }
+  /** The last checkpoint written for a partition. */
+  last(partitionId: string): number | undefined {
+    return this.saved.filter((checkpoint) => checkpoint.partitionId === partitionId).at(-1)?.sequenceNumber;
+  }
+}
+
+let peer: EventHubsPeer;
+let hubs = 0;
+const open: Connector[] = [];
+
+beforeAll(async () => {
+  peer = await startEventHubsPeer();
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((connector) => connector.close()));
+});
+afterAll(async () => {
+  await peer?.stop();
+});
+
+function hub(partitions: number, on = peer): string {
+  const name = `hub-${++hubs}`;
+  on.createHub(name, partitions);
+  return name;
+}
+
+function spec(config: Partial<AzureEventHubConfig> & { hubName: string }, id = newId()): IntegrationSpec {
+  const full: AzureEventHubConfig = { consumerGroup: '$default', connectionString: peer.connectionString(config.hubName), ...config };
+  return { id, applicationId: newId(), name: 'test', integrationType: 'azureEventHub', enabled: true, topics: [], config: { ...full }, status: {} };
+}
+
+function start(integration: IntegrationSpec, checkpoints = new WatchedStore(), options = OPTIONS) {
+  const events = recorder();
+  const connector = createAzureEventHubConnector(integration, events.events, { ...options, checkpoints } as typeof options);
+  open.push(connector);
+  return { connector, events, checkpoints };
+}
+
+describe('receiving', () => {
+  it('starts from the latest event, reports hub, body, sourceId and properties, and moves the checkpoint only once acknowledged', async () => {
+    const name = hub(1);
+    peer.append(name, '0', { body: 'before' });
+    const { connector, events, checkpoints } = start(spec({ hubName: name }));
+    await connector.connect();
+    expect(checkpoints.last('0')).toBe(0);
+    peer.append(name, '0', { body: 'after', properties: { colour: 'blue', count: 3 } });
+    const message = await events.message('after');
+    expect(message).toMatchObject({ topic: name, binary: false, sourceId: '0:1', attributes: { colour: 'blue', count: '3', partitionId: '0' } });
+    expect(events.messages.map((m) => m.payload)).toEqual(['after']);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(checkpoints.last('0')).toBe(0);
+    message.ack?.();
+    await waitFor(() => (checkpoints.last('0') === 1 ? true : undefined), 'the checkpoint');
+  });
+
+  it('reports JSON bodies as JSON text and bytes as binary', async () => {
+    const name = hub(1);
+    const { connector, events } = start(spec({ hubName: name }));
+    await connector.connect();
+    peer.append(name, '0', { body: { a: [1, 2] } }, { body: Buffer.from([0xde, 0xad]) });
+    await waitFor(() => (events.messages.length >= 2 ? true : undefined), 'two messages');
+    expect(events.messages[0]).toMatchObject({ payload: '{"a":[1,2]}', binary: false });
+    expect(events.messages[1]).toMatchObject({ payload: Buffer.from([0xde, 0xad]), binary: true });
+  });
+
+  it('resumes each partition from its own checkpoint after a restart, reading again what was not acknowledged', async () => {
+    const name = hub(2);
+    const integration = spec({ hubName: name });
+    const first = start(integration);
+    await first.connector.connect();
+    peer.append(name, '0', { body: 'p0-a' }, { body: 'p0-b' });
+    peer.append(name, '1', { body: 'p1-a' });
+    (await first.events.message('p0-a')).ack?.();
+    await first.events.message('p0-b');
+    (await first.events.message('p1-a')).ack?.();
+    await first.connector.close();
+    expect(first.checkpoints.last('0')).toBe(0);
+    expect(first.checkpoints.last('1')).toBe(0);
+    peer.append(name, '1', { body: 'p1-b' });
+    const second = start(integration, first.checkpoints);
+    await second.connector.connect();
+    await second.events.message('p0-b');
+    await second.events.message('p1-b');
+    expect(second.events.messages.map((m) => m.payload).sort()).toEqual(['p0-b', 'p1-b']);
+    expect(second.events.messages.find((m) => m.payload === 'p0-b')?.sourceId).toBe('0:1');
+  });
+
+  it('writes a checkpoint only when every earlier message was acknowledged', async () => {
+    const name = hub(1);
+    const { connector, events, checkpoints } = start(spec({ hubName: name }));
+    await connector.connect();
+    peer.append(name, '0', { body: 'm0' }, { body: 'm1' }, { body: 'm2' });
+    const [m0, m1, m2] = [await events.message('m0'), await events.message('m1'), await events.message('m2')];
+    m2.ack?.();
+    m1.ack?.();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(checkpoints.last('0')).toBe(-1);
+    m0.ack?.();
+    await waitFor(() => (checkpoints.last('0') === 2 ? true : undefined), 'the checkpoint after m2');
+  });
+});
+
+describe('a failing partition', () => {
+  it('is reported as trouble while the others flow, and cleared once it reads again', { timeout: 30_000 }, async () => {
+    const name = hub(2);
+    peer.failPartition(name, '1', 'Partition 1 is unavailable.');
+    const { connector, events } = start(spec({ hubName: name }));
+    await connector.connect();
+    peer.append(name, '0', { body: 'still flowing' });
+    await events.message('still flowing');
+    await waitFor(() => events.troubles.at(-1) ?? undefined, 'trouble');
+    expect(events.troubles.at(-1)).toBe('Partition 1: Partition 1 is unavailable.');
+    expect(events.downs).toEqual([]);
+    peer.failPartition(name, '1', null);
+    peer.append(name, '1', { body: 'back' });
+    await events.message('back', 25_000);
+    await waitFor(() => (events.troubles.at(-1) === null ? true : undefined), 'the trouble cleared');
+  });
+});
