@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { href, useRoute, type Route } from '../router';
 import { getToken, onTokenChange, setToken } from '../session';
 import { ApplicationPage } from './ApplicationPage';
@@ -7,6 +7,16 @@ import { IntegrationEditor } from './IntegrationEditor';
 import { IntegrationPage } from './IntegrationPage';
 import { SignIn } from './SignIn';
 import { Tokens } from './Tokens';
+
+const TITLES: Record<Route['page'], string> = {
+  applications: 'Applications',
+  application: 'Integrations',
+  tokens: 'Application tokens',
+  newIntegration: 'New integration',
+  integration: 'Integration',
+  editIntegration: 'Edit integration',
+  notFound: 'Page not found',
+};
 
 export function App() {
   const [token, setTokenState] = useState(getToken);
@@ -26,8 +36,12 @@ export function App() {
     [],
   );
 
+  const firstRoute = useRef(true);
   useEffect(() => {
-    document.title = token === null ? 'Sign in · Tributary' : 'Tributary';
+    document.title = token === null ? 'Sign in · Tributary' : `${TITLES[route.page]} · Tributary`;
+    // After a move to another page, the reader starts at its content, not on a link that is gone.
+    if (firstRoute.current) firstRoute.current = false;
+    else document.getElementById('content')?.focus({ preventScroll: true });
   }, [token, route]);
 
   function signOut() {
