@@ -15,7 +15,7 @@ export class ConnectGate {
   private timer: TimerHandle | undefined;
 
   constructor(
-    private readonly perSecond: number,
+    readonly perSecond: number,
     private readonly clock: Clock,
   ) {
     this.capacity = Math.max(1, Math.ceil(perSecond / 10));

@@ -1,10 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { IntegrationSpec } from '../domain/integration-spec.js';
+import type { IntegrationState } from '../domain/integration-status.js';
 import type { IntegrationStatus } from '../store/store.js';
 import { Backoff, type BackoffPolicy } from './backoff.js';
 import type { Clock, TimerHandle } from './clock.js';
 import type { ConnectGate } from './connect-gate.js';
+import { endpointOf } from './connectors/endpoints.js';
+import type { EndpointRecovery } from './endpoint-recovery.js';
 import { NotConnectedError, type Connector, type ConnectorEvents, type ConnectorFactory, type ConnectorOptions, type OutboundMessage } from './connector.js';
 import type { InboundMessage } from './messages.js';
 import type { ConnectionEvent } from './status-writer.js';
@@ -29,6 +32,8 @@ export interface LinkDeps {
   readonly gate: ConnectGate;
   readonly factory: ConnectorFactory;
   readonly reporter: LinkReporter;
+  /** Where links waiting on a failed endpoint hear that a neighbour reached it again. */
+  readonly recovery?: EndpointRecovery;
   readonly logger: Logger;
   readonly options: LinkOptions;
   readonly random?: () => number;
@@ -39,8 +44,16 @@ type State = 'idle' | 'queued' | 'connecting' | 'up' | 'waiting' | 'closed';
 /**
  * One enabled integration's connection, kept up: connect through the gate,
  * on failure or loss wait a backoff delay and try again, report every change.
+ * While waiting it listens on its endpoint (EndpointRecovery): a neighbour
+ * reaching the same broker brings its retry forward, once per run of failures.
  * Each connector instance gets a generation number so late callbacks from a
  * replaced connector are ignored.
+ *
+ * status.state: `connecting` from the moment an attempt is queued (with no
+ * nextAttempt left over), `connected`, `reconnecting` while a nextAttempt is
+ * pending; stop() records `disabled`, or `connecting` when Tributary itself
+ * stops (the integration is still enabled: the next runtime to start, or
+ * another node, takes it up).
  */
 export class Link {
   private state: State = 'idle';
@@ -51,6 +64,10 @@ export class Link {
   private retryTimer: TimerHandle | undefined;
   private stableTimer: TimerHandle | undefined;
   private withdraw: (() => void) | undefined;
+  private endpoint: string;
+  /** Hurried by EndpointRecovery since the last success: its own backoff rules until it connects. */
+  private hurried = false;
+  private leaveRecovery: (() => void) | undefined;
   private lastKeepAliveReported = 0;
   private status: IntegrationStatus;
 
@@ -60,6 +77,7 @@ export class Link {
     private readonly deps: LinkDeps,
   ) {
     this.backoff = new Backoff(deps.options.backoff, deps.random);
+    this.endpoint = endpointOf(spec, deps.options.connector);
     this.status = { ...initialStatus };
   }
 
@@ -83,6 +101,8 @@ export class Link {
       this.deps.logger.info({ integrationId: next.id }, 'config changed; reconnecting');
       void this.teardown()?.close().catch(() => {});
       this.backoff.reset();
+      this.endpoint = endpointOf(next, this.deps.options.connector);
+      this.hurried = false;
       this.queueAttempt();
       return;
     }
@@ -94,7 +114,8 @@ export class Link {
     const connector = this.teardown();
     this.state = 'closed';
     if (reason) {
-      this.status = { ...this.status, disconnectInfo: { ts: this.deps.clock.now(), error: reason.error } };
+      const state: IntegrationState = reason.event === 'disabled' ? 'disabled' : 'connecting';
+      this.status = { ...this.status, disconnectInfo: { ts: this.deps.clock.now(), error: reason.error }, state };
       delete this.status.nextAttempt;
       this.report();
       this.event(reason.event, reason.error);
@@ -112,6 +133,11 @@ export class Link {
 
   private queueAttempt(): void {
     this.state = 'queued';
+    if (this.status.state !== 'connecting' || this.status.nextAttempt !== undefined) {
+      this.status = { ...this.status, state: 'connecting' };
+      delete this.status.nextAttempt;
+      this.report();
+    }
     this.withdraw = this.deps.gate.enter(() => {
       this.withdraw = undefined;
       this.attempt();
@@ -139,11 +165,13 @@ export class Link {
   private onUp(): void {
     const now = this.deps.clock.now();
     this.state = 'up';
-    this.status = { ...this.status, connectInfo: { ts: now }, lastKeepAlive: now };
+    this.status = { ...this.status, connectInfo: { ts: now }, lastKeepAlive: now, state: 'connected' };
     delete this.status.nextAttempt;
     this.lastKeepAliveReported = now;
     this.report();
     this.event('connected', null);
+    this.hurried = false;
+    this.deps.recovery?.reached(this.endpoint);
     this.stableTimer = this.deps.clock.setTimeout(() => {
       this.stableTimer = undefined;
       this.backoff.reset();
@@ -158,14 +186,34 @@ export class Link {
     const now = this.deps.clock.now();
     const delay = this.backoff.next();
     this.state = 'waiting';
-    this.status = { ...this.status, disconnectInfo: { ts: now, error: reason }, nextAttempt: now + delay };
+    this.status = { ...this.status, disconnectInfo: { ts: now, error: reason }, nextAttempt: now + delay, state: 'reconnecting' };
     this.report();
     this.event(event, reason);
+    this.retryAfter(delay);
+    if (!this.hurried && this.deps.recovery) this.leaveRecovery = this.deps.recovery.wait(this.endpoint, (soon) => this.hurry(soon));
+  }
+
+  private retryAfter(delay: number): void {
     this.retryTimer = this.deps.clock.setTimeout(() => {
       this.retryTimer = undefined;
+      this.leaveRecovery?.();
+      this.leaveRecovery = undefined;
       this.queueAttempt();
     }, delay);
     this.retryTimer.unref?.();
+  }
+
+  /** A neighbour reached our endpoint: retry `delay` from now unless ours is due sooner. */
+  private hurry(delay: number): void {
+    this.leaveRecovery = undefined;
+    if (this.state !== 'waiting' || this.status.nextAttempt === undefined) return;
+    this.hurried = true;
+    const at = this.deps.clock.now() + delay;
+    if (this.status.nextAttempt <= at) return;
+    if (this.retryTimer) this.deps.clock.clearTimeout(this.retryTimer);
+    this.retryAfter(delay);
+    this.status = { ...this.status, nextAttempt: at };
+    this.report();
   }
 
   private eventsFor(generation: number): ConnectorEvents {
@@ -225,6 +273,8 @@ export class Link {
     if (this.stableTimer) this.deps.clock.clearTimeout(this.stableTimer);
     this.retryTimer = undefined;
     this.stableTimer = undefined;
+    this.leaveRecovery?.();
+    this.leaveRecovery = undefined;
   }
 
   private report(): void {

@@ -6,6 +6,7 @@ import { INTEGRATION_TYPES, type IntegrationType } from '../domain/integration-t
 import type { Clock } from './clock.js';
 import type { ConnectGate } from './connect-gate.js';
 import { NotConnectedError, type ConnectorFactory, type OutboundMessage } from './connector.js';
+import { EndpointRecovery } from './endpoint-recovery.js';
 import { Link, type LinkOptions } from './link.js';
 import type { MessageBus } from './message-bus.js';
 import type { MessageLog } from './message-log.js';
@@ -31,6 +32,8 @@ export interface SupervisorDeps {
 }
 
 const DISABLED = 'disabled';
+/** Links waiting on an endpoint retry within this once a neighbour reached it (longer for big crowds: see EndpointRecovery). */
+const RECOVERY_SPREAD_MS = 2000;
 
 /**
  * Keeps exactly one live link per enabled integration and none for the rest:
@@ -43,8 +46,11 @@ export class Supervisor {
   private starting = false;
   private stopped = false;
   private readonly unsubscribe: (() => void)[] = [];
+  private readonly recovery: EndpointRecovery;
 
-  constructor(private readonly deps: SupervisorDeps) {}
+  constructor(private readonly deps: SupervisorDeps) {
+    this.recovery = new EndpointRecovery({ spreadMs: RECOVERY_SPREAD_MS, perSecond: deps.gate.perSecond }, deps.random);
+  }
 
   async start(): Promise<void> {
     this.subscribe('integrationCreated', (spec) => this.onCreated(spec));
@@ -146,8 +152,8 @@ export class Supervisor {
     const factory = this.deps.factories[spec.integrationType];
     if (!factory) {
       const error = `Tributary does not connect ${spec.integrationType} integrations yet`;
-      if (spec.status.disconnectInfo?.error !== error) {
-        this.deps.writer.setStatus(spec.id, { disconnectInfo: { ts: this.deps.clock.now(), error } });
+      if (spec.status.disconnectInfo?.error !== error || spec.status.state !== 'unsupported') {
+        this.deps.writer.setStatus(spec.id, { disconnectInfo: { ts: this.deps.clock.now(), error }, state: 'unsupported' });
       }
       return;
     }
@@ -160,6 +166,7 @@ export class Supervisor {
         event: (event) => this.deps.writer.addEvent(event),
         message: (message) => this.deps.log.append(message),
       }),
+      recovery: this.recovery,
       logger: this.deps.logger,
       options: this.deps.linkOptions,
       ...(this.deps.random ? { random: this.deps.random } : {}),
@@ -170,7 +177,7 @@ export class Supervisor {
 
   private recordDisabled(spec: IntegrationSpec): void {
     const { nextAttempt: _dropped, ...status } = spec.status;
-    this.deps.writer.setStatus(spec.id, { ...status, disconnectInfo: { ts: this.deps.clock.now(), error: DISABLED } });
+    this.deps.writer.setStatus(spec.id, { ...status, disconnectInfo: { ts: this.deps.clock.now(), error: DISABLED }, state: 'disabled' });
     this.deps.writer.addEvent({ integrationId: spec.id, applicationId: spec.applicationId, type: 'disabled', message: DISABLED });
   }
 }

@@ -85,7 +85,9 @@ describe('Supervisor', () => {
     await sup.start();
     expect(net.connectors.map((x) => x.spec.id)).toEqual([a.id]);
     expect(sup.linkCount).toBe(1);
-    expect(writer.statuses.get(c.id)?.disconnectInfo?.error).toBe('Tributary does not connect sqs integrations yet');
+    expect(writer.statuses.get(c.id)).toEqual({ state: 'unsupported', disconnectInfo: { ts: clock.now(), error: 'Tributary does not connect sqs integrations yet' } });
+    expect(writer.statuses.get(a.id)).toEqual({ state: 'connecting' }); // from the moment its attempt is queued
+    expect(writer.statuses.has(b.id)).toBe(false);
   });
 
   it('reports connected, then a loss with the reason and the next attempt, then reconnects', async () => {
@@ -96,13 +98,13 @@ describe('Supervisor', () => {
     net.latest(a.id).succeed();
     await settle();
     const t0 = clock.now();
-    expect(writer.statuses.get(a.id)).toEqual({ connectInfo: { ts: t0 }, disconnectInfo: { ts: 2, error: 'old' }, lastKeepAlive: t0 });
+    expect(writer.statuses.get(a.id)).toEqual({ state: 'connected', connectInfo: { ts: t0 }, disconnectInfo: { ts: 2, error: 'old' }, lastKeepAlive: t0 });
     expect(sup.isConnected(a.id)).toBe(true);
 
     clock.advance(10_000);
     net.latest(a.id).events.down('Keepalive timeout');
     const t1 = clock.now();
-    expect(writer.statuses.get(a.id)).toMatchObject({ disconnectInfo: { ts: t1, error: 'Keepalive timeout' }, nextAttempt: t1 + 500 });
+    expect(writer.statuses.get(a.id)).toMatchObject({ state: 'reconnecting', disconnectInfo: { ts: t1, error: 'Keepalive timeout' }, nextAttempt: t1 + 500 });
     expect(net.latest(a.id).closed).toBe(true);
     expect(net.of(a.id)).toHaveLength(1);
 
@@ -110,8 +112,10 @@ describe('Supervisor', () => {
     expect(net.of(a.id)).toHaveLength(1);
     clock.advance(1);
     expect(net.of(a.id)).toHaveLength(2);
+    expect(writer.statuses.get(a.id)).toEqual({ state: 'connecting', connectInfo: { ts: t0 }, disconnectInfo: { ts: t1, error: 'Keepalive timeout' }, lastKeepAlive: t0 });
     net.latest(a.id).succeed();
     await settle();
+    expect(writer.statuses.get(a.id)).toMatchObject({ state: 'connected' });
     expect(writer.statuses.get(a.id)).not.toHaveProperty('nextAttempt');
     expect(writer.events.map((e) => e.type)).toEqual(['connected', 'disconnected', 'connected']);
   });
@@ -189,6 +193,7 @@ describe('Supervisor', () => {
     await settle();
     const status = writer.statuses.get(a.id)!;
     expect(status.disconnectInfo?.error).toBe('disabled');
+    expect(status.state).toBe('disabled');
     expect(status).not.toHaveProperty('nextAttempt');
     clock.advance(120_000);
     expect(net.of(a.id)).toHaveLength(1);
@@ -262,6 +267,7 @@ describe('Supervisor', () => {
     clock.advance(60_000);
     const dropAt = clock.now();
     for (const s of stored) net.latest(s.id).events.down('Connection closed by the broker');
+    const nextAttempts = stored.map((s) => writer.statuses.get(s.id)!.nextAttempt ?? 0);
     const attemptsPerSecond: number[] = [];
     let previous = net.connectors.length;
     for (let second = 0; second < 8; second++) {
@@ -271,9 +277,62 @@ describe('Supervisor', () => {
     }
     expect(net.connectors.length - 2000).toBe(2000);
     expect(Math.max(...attemptsPerSecond)).toBeLessThanOrEqual(550); // the rate plus a tenth-second burst
-    const nextAttempts = stored.map((s) => writer.statuses.get(s.id)!.nextAttempt ?? 0);
     expect(new Set(nextAttempts).size).toBeGreaterThan(500);
+    expect(Math.min(...nextAttempts)).toBeGreaterThanOrEqual(dropAt);
     expect(Math.max(...nextAttempts) - dropAt).toBeLessThanOrEqual(1000);
+    // Every retry is under way: no status shows a nextAttempt that has passed.
+    expect(stored.every((s) => writer.statuses.get(s.id)!.state === 'connecting' && writer.statuses.get(s.id)!.nextAttempt === undefined)).toBe(true);
+    await sup.stop();
+  });
+
+  it('records unsupported once for a type without a connector, and again only when the stored status differs', async () => {
+    const current = spec({ integrationType: 'sqs', config: { queueUrl: 'q' }, status: { state: 'unsupported', disconnectInfo: { ts: 1, error: 'Tributary does not connect sqs integrations yet' } } });
+    const older = spec({ integrationType: 'sqs', config: { queueUrl: 'q' }, status: { disconnectInfo: { ts: 1, error: 'Tributary does not connect sqs integrations yet' } } });
+    stored = [current, older];
+    const sup = supervisor();
+    await sup.start();
+    expect(writer.statuses.has(current.id)).toBe(false);
+    expect(writer.statuses.get(older.id)?.state).toBe('unsupported');
+    await sup.stop();
+  });
+
+  it('records disabled for an integration disabled while it had no link', async () => {
+    const sqs = spec({ integrationType: 'sqs', config: { queueUrl: 'q' }, status: { state: 'unsupported', nextAttempt: 5 } });
+    const sup = supervisor();
+    await sup.start();
+    events.emit('integrationUpdated', sqs, { ...sqs, enabled: false });
+    expect(writer.statuses.get(sqs.id)).toEqual({ state: 'disabled', disconnectInfo: { ts: clock.now(), error: 'disabled' } });
+    await sup.stop();
+  });
+
+  it('brings the other integrations of a broker back together once one of them reconnects', async () => {
+    const onBroker = Array.from({ length: 50 }, () => spec());
+    const elsewhere = spec({ config: { host: 'other', port: 1883, protocol: 'mqtt' } });
+    stored = [...onBroker, elsewhere];
+    const sup = supervisor({ random: () => 0.999 });
+    await sup.start();
+    for (const s of stored) net.latest(s.id).succeed();
+    await settle();
+    clock.advance(60_000);
+    for (const s of stored) net.latest(s.id).events.down('Connection closed by the broker');
+    for (let i = 0; i < 4; i++) {
+      clock.advance(2 ** i * 1000); // each retry is refused: the windows grow to 16 s
+      for (const s of stored) net.latest(s.id).fail('Connection refused by h:1883 (ECONNREFUSED)');
+      await settle();
+    }
+    const waiting = (s: IntegrationSpec) => writer.statuses.get(s.id)!.nextAttempt! - clock.now();
+    expect(waiting(onBroker[1]!)).toBe(15_984);
+
+    // The broker is back; a new integration on it connects, and the others follow within the spread (2 s).
+    const newcomer = spec();
+    events.emit('integrationCreated', newcomer);
+    net.latest(newcomer.id).succeed();
+    await settle();
+    for (const s of onBroker) expect(waiting(s)).toBeLessThan(2000);
+    expect(waiting(elsewhere)).toBe(15_984);
+    clock.advance(2000);
+    for (const s of onBroker) expect(net.of(s.id)).toHaveLength(6);
+    expect(net.of(elsewhere.id)).toHaveLength(5);
     await sup.stop();
   });
 
@@ -287,6 +346,7 @@ describe('Supervisor', () => {
     await sup.stop();
     expect(net.latest(a.id).closed).toBe(true);
     expect(writer.statuses.get(a.id)?.disconnectInfo?.error).toBe('Tributary stopped');
+    expect(writer.statuses.get(a.id)?.state).toBe('connecting'); // still enabled: the next start (or another node) takes it up
     expect(writer.stopped).toBe(true);
   });
 });
