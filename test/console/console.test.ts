@@ -168,10 +168,17 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('the web console in Chromium', () => {
     if (SCREENSHOTS) await page.screenshot({ path: docs('integrations') });
 
     await page.evaluate('window.notReloaded = true');
+    let listReads = 0;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === `/applications/${appId}/integrations`) listReads++;
+    });
     expect((await api('PATCH', `/applications/${appId}/integrations/${other}`, { enabled: false })).status).toBe(200);
     await row(page, 'Line 2').getByText('disabled', { exact: true }).waitFor({ timeout: 5000 });
     expect(await row(page, 'Line 1').getByText('connected', { exact: true }).count()).toBe(1);
     expect(await page.evaluate<boolean>('window.notReloaded')).toBe(true);
+    // With the status stream the change came without reading the list again; without it, by polling.
+    if (statusStream) expect(listReads).toBe(0);
+    else expect(listReads).toBeGreaterThan(0);
 
     // And back from the console: the row's own button enables it again.
     await page.getByRole('button', { name: 'Enable Line 2' }).click();
@@ -208,6 +215,42 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('the web console in Chromium', () => {
     await page.getByRole('button', { name: 'Create integration' }).click();
     await page.getByRole('heading', { name: 'Bad port', level: 1 }).waitFor();
     await page.locator('dl.summary').getByText('connected', { exact: true }).waitFor({ timeout: 10_000 });
+    await page.close();
+  }, 60_000);
+
+  it('shows the fields of each type, edits an integration, disables it from its page, and deletes it after a confirmation', async () => {
+    const page = await signedIn();
+    await page.goto(`${server.url}/console/#/applications/${appId}/integrations/new`);
+    await page.getByLabel('Type').selectOption('websocket');
+    expect(await page.getByLabel('Host').count()).toBe(0);
+    await page.getByLabel('Name').first().fill('Socket');
+    await page.getByLabel('URL').fill('http://127.0.0.1:1/stream');
+    await page.getByRole('button', { name: 'Create integration' }).click();
+    await page.locator('#config-url-error').waitFor();
+    expect(await textOf(page, '#config-url-error')).toBe('websocketConfig.url must start with ws:// or wss://');
+    await page.getByLabel('Type').selectOption('mqtt');
+    await page.getByLabel('Host').fill(broker.host);
+    await page.getByLabel('Port').fill(String(broker.port));
+    await page.getByRole('button', { name: 'Create integration' }).click();
+    await page.getByRole('heading', { name: 'Socket', level: 1 }).waitFor();
+
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit Socket', level: 1 }).waitFor();
+    expect(await page.getByLabel('Port').inputValue()).toBe(String(broker.port));
+    await page.getByLabel('Name').first().fill('Socket renamed');
+    await page.getByLabel('Topics').fill(`${prefix}/edited/#`);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('heading', { name: 'Socket renamed', level: 1 }).waitFor();
+    await page.locator('dl.summary').getByText(`${prefix}/edited/#`).waitFor();
+
+    await page.getByRole('button', { name: 'Disable' }).click();
+    await page.locator('dl.summary').getByText('disabled', { exact: true }).waitFor();
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await page.getByRole('group', { name: 'Confirm deletion' }).waitFor();
+    await page.getByRole('button', { name: 'Yes, delete' }).click();
+    await page.getByRole('heading', { name: 'Plant A', level: 1 }).waitFor();
+    const names = (await api<{ items: { name: string }[] }>('GET', `/applications/${appId}/integrations`)).body.items.map((i) => i.name);
+    expect(names).not.toContain('Socket renamed');
     await page.close();
   }, 60_000);
 
