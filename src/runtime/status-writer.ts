@@ -10,6 +10,9 @@ const MAX_PENDING_EVENTS = 50_000;
  * it); slices leave the loop free for requests in between.
  */
 const SLICE = 1000;
+/** stop() tries the last write this many times (the store may be failing over) before it reports what is lost. */
+const STOP_ATTEMPTS = 3;
+const STOP_RETRY_MS = 500;
 
 export interface StatusWriterOptions {
   /** How often pending changes are written; GET reflects a change within this. */
@@ -82,11 +85,22 @@ export class StatusWriter {
     }
   }
 
+  /**
+   * Writes what is pending, retrying a failed write a few times; what still
+   * cannot be written is logged as lost (an error, not a rejection: the
+   * process is stopping either way, and the store must still be closed).
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
-    await this.flush();
+    for (let attempt = 1; ; attempt++) {
+      await this.flush();
+      if (this.statuses.size === 0 && this.events.length === 0) return;
+      if (attempt === STOP_ATTEMPTS) break;
+      await new Promise<void>((resolve) => this.clock.setTimeout(resolve, STOP_RETRY_MS));
+    }
+    this.logger.error({ statuses: this.statuses.size, events: this.events.length }, 'could not write the last integration statuses before stopping; they are lost');
   }
 
   private schedule(): void {

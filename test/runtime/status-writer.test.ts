@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
@@ -5,6 +6,35 @@ import { systemClock } from '../../src/runtime/clock.js';
 import { StatusWriter } from '../../src/runtime/status-writer.js';
 import type { Store } from '../../src/store/store.js';
 import { storeTargets, type OpenedStore } from '../support/stores.js';
+
+/** A logger that keeps its records, to check what was reported. */
+function recordingLogger() {
+  const records: { level: number; msg: string; statuses?: number; events?: number }[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line) records.push(JSON.parse(line) as (typeof records)[number]);
+      done();
+    },
+  });
+  return { logger: pino({ level: 'warn' }, sink), records };
+}
+
+/** The store, with status writes failing while `failures` lasts. */
+function failingStatuses(store: Store, failures: { left: number }): Store {
+  const integrations = new Proxy(store.integrations, {
+    get(target, key, receiver) {
+      if (key !== 'writeStatuses') return Reflect.get(target, key, receiver) as unknown;
+      return async (statuses: Parameters<Store['integrations']['writeStatuses']>[0]) => {
+        if (failures.left > 0) {
+          failures.left -= 1;
+          throw new Error('database unreachable');
+        }
+        return target.writeStatuses(statuses);
+      };
+    },
+  });
+  return new Proxy(store, { get: (target, key, receiver) => (key === 'integrations' ? integrations : (Reflect.get(target, key, receiver) as unknown)) });
+}
 
 describe.each(storeTargets())('StatusWriter on $name', (target) => {
   let opened: OpenedStore;
@@ -53,12 +83,41 @@ describe.each(storeTargets())('StatusWriter on $name', (target) => {
     expect((await store.integrations.findById(applicationId, ids[1]!))?.status).toEqual({ connectInfo: { ts: 10 } });
   });
 
-  it('skips statuses and events of integrations deleted meanwhile', async () => {
-    const writer = new StatusWriter(store, systemClock, pino({ level: 'silent' }), { flushMs: 10, eventsPerIntegration: 3 });
+  it('skips statuses and events of integrations deleted meanwhile, writing the others', async () => {
+    const { logger, records } = recordingLogger();
+    const writer = new StatusWriter(store, systemClock, logger, { flushMs: 10_000, eventsPerIntegration: 3 });
     const ghost = newId();
     writer.setStatus(ghost, { connectInfo: { ts: 1 } });
     writer.addEvent({ integrationId: ghost, applicationId, type: 'connected', message: null });
-    await expect(writer.stop()).resolves.toBeUndefined();
+    writer.setStatus(ids[0]!, { state: 'connecting', connectInfo: { ts: 11 } });
+    writer.addEvent({ integrationId: ids[0]!, applicationId, type: 'stopped', message: 'Tributary stopped' });
+    await writer.stop();
+    expect(records).toEqual([]); // nothing failed: a ghost is skipped, not an error
+    expect((await store.integrations.findById(applicationId, ids[0]!))?.status).toEqual({ state: 'connecting', connectInfo: { ts: 11 } });
+    const events = await store.integrationEvents.list(applicationId, ids[0]!, { sortField: 'ts', sortDirection: 'desc', page: 0, perPage: 1 });
+    expect(events.items[0]).toMatchObject({ type: 'stopped', message: 'Tributary stopped' });
+    expect(await store.integrations.findById(applicationId, ghost)).toBeUndefined();
+  });
+
+  it('retries a last write that fails on stop, so the final statuses reach the store', async () => {
+    const { logger, records } = recordingLogger();
+    const failures = { left: 1 };
+    const writer = new StatusWriter(failingStatuses(store, failures), systemClock, logger, { flushMs: 10_000, eventsPerIntegration: 3 });
+    writer.setStatus(ids[1]!, { state: 'connecting', disconnectInfo: { ts: 12, error: 'Tributary stopped' } });
+    await writer.stop();
+    expect(failures.left).toBe(0);
+    expect((await store.integrations.findById(applicationId, ids[1]!))?.status).toEqual({ state: 'connecting', disconnectInfo: { ts: 12, error: 'Tributary stopped' } });
+    expect(records.filter((r) => r.level >= 50)).toEqual([]);
+  });
+
+  it('reports the statuses it could not write on stop instead of dropping them silently', async () => {
+    const { logger, records } = recordingLogger();
+    const writer = new StatusWriter(failingStatuses(store, { left: Infinity }), systemClock, logger, { flushMs: 10_000, eventsPerIntegration: 3 });
+    writer.setStatus(ids[2]!, { state: 'connecting', disconnectInfo: { ts: 13, error: 'Tributary stopped' } });
+    writer.addEvent({ integrationId: ids[2]!, applicationId, type: 'stopped', message: 'Tributary stopped' });
+    await writer.stop();
+    expect(records.filter((r) => r.level >= 50)).toEqual([expect.objectContaining({ statuses: 1, events: 1, msg: expect.stringContaining('lost') as unknown })]);
+    expect((await store.integrations.findById(applicationId, ids[2]!))?.status).not.toMatchObject({ disconnectInfo: { ts: 13 } });
   });
 });
 
