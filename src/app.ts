@@ -15,6 +15,7 @@ import { registerRateLimit } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
 import { applicationRoutes } from './resources/applications/routes.js';
 import { integrationMessageRoutes } from './resources/integration-messages/routes.js';
+import { integrationStatusRoutes } from './resources/integration-status/routes.js';
 import { integrationRoutes } from './resources/integrations/routes.js';
 import { tokenRoutes } from './resources/tokens/routes.js';
 import { VERSION } from './version.js';
@@ -59,6 +60,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   const streams = streamRegistry({ auth: ctx.auth, events: ctx.events, changes: ctx.store.changes }, config.streamsPerToken);
   app.addHook('onClose', async () => streams.stop());
   integrationMessageRoutes(app, ctx.integrations, ctx.runtime.messages, streams, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout });
+  integrationStatusRoutes(app, ctx.integrations, ctx.runtime.statuses, streams, { sseBuffer: config.sseBuffer, metrics: ctx.metrics.sse });
   await registerConsole(app);
   return app;
 }

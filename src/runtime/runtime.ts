@@ -11,6 +11,7 @@ import { MessageBus } from './message-bus.js';
 import type { MessagePort } from './message-feed.js';
 import { MessageLog } from './message-log.js';
 import type { RuntimeObserver } from './observer.js';
+import { StatusFeed } from './status-feed.js';
 import { StatusWriter } from './status-writer.js';
 import { Supervisor } from './supervisor.js';
 
@@ -38,6 +39,8 @@ export class Runtime {
   readonly log: MessageLog;
   /** What the message routes may do (see MessagePort). */
   readonly messages: MessagePort;
+  /** Every status change as it happens, by application (the status streams follow it). */
+  readonly statuses: StatusFeed;
   /** True from the end of start() (every enabled integration linked) until stop(): GET /ready. */
   started = false;
 
@@ -45,7 +48,13 @@ export class Runtime {
     const { config } = deps;
     const clock = deps.clock ?? systemClock;
     const logger = deps.logger.child({ module: 'runtime' });
-    const writer = new StatusWriter(deps.store, clock, logger, { flushMs: STATUS_FLUSH_MS, eventsPerIntegration: config.eventsPerIntegration });
+    const statuses = new StatusFeed(deps.events);
+    this.statuses = statuses;
+    const writer = new StatusWriter(deps.store, clock, logger, {
+      flushMs: STATUS_FLUSH_MS,
+      eventsPerIntegration: config.eventsPerIntegration,
+      onStatus: (id, status) => statuses.publish(id, status),
+    });
     const log = new MessageLog(deps.store, this.bus, { count: config.messageRetentionCount, seconds: config.messageRetentionSeconds }, clock, logger);
     this.log = log;
     this.supervisor = new Supervisor({
@@ -87,6 +96,7 @@ export class Runtime {
   /** Links first (so nothing more arrives), then what the log still holds is committed and acknowledged. */
   async stop(): Promise<void> {
     this.started = false;
+    this.statuses.close('The server is shutting down');
     await this.supervisor.stop();
     await this.log.stop();
   }

@@ -18,6 +18,8 @@ export interface StatusWriterOptions {
   /** How often pending changes are written; GET reflects a change within this. */
   readonly flushMs: number;
   readonly eventsPerIntegration: number;
+  /** Told of every status as it is set, before it is written (the status feed the streams follow). */
+  readonly onStatus?: (integrationId: string, status: IntegrationStatus) => void;
 }
 
 export interface ConnectionEvent {
@@ -49,6 +51,7 @@ export class StatusWriter {
 
   setStatus(integrationId: string, status: IntegrationStatus): void {
     this.statuses.set(integrationId, status);
+    this.options.onStatus?.(integrationId, status);
     this.schedule();
   }
 

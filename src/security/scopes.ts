@@ -34,6 +34,10 @@ export const SCOPES = {
     get: scopesFor('integrations', 'get', 'read'),
     post: scopesFor('integrations', 'post', 'write'),
     messageStream: scopesFor('integrations', 'messageStream', 'read'),
+    /** SPEC §9: as GET …/integrations. */
+    statusStream: scopesFor('integrations', 'get', 'read'),
+    /** SPEC §9: as POST …/integrations. */
+    probe: scopesFor('integrations', 'post', 'write'),
   },
   integration: {
     get: scopesFor('integration', 'get', 'read'),

@@ -31,6 +31,9 @@ export const ACCEPTS = {
   'GET /applications/{applicationId}/integrations': [...READ, 'integrations.*', 'integrations.get'],
   'POST /applications/{applicationId}/integrations': [...WRITE, 'integrations.*', 'integrations.post'],
   'GET /applications/{applicationId}/integrationMessageStream': [...READ, 'integrations.*', 'integrations.messageStream'],
+  // SPEC §9: the status stream as GET …/integrations, the probe as POST …/integrations.
+  'GET /applications/{applicationId}/integrationStatusStream': [...READ, 'integrations.*', 'integrations.get'],
+  'POST /applications/{applicationId}/integrations/probe': [...WRITE, 'integrations.*', 'integrations.post'],
   'GET /applications/{applicationId}/integrations/{integrationId}': [...READ, 'integration.*', 'integration.get'],
   'PATCH /applications/{applicationId}/integrations/{integrationId}': [...WRITE, 'integration.*', 'integration.patch'],
   'DELETE /applications/{applicationId}/integrations/{integrationId}': [...WRITE, 'integration.*', 'integration.delete'],
