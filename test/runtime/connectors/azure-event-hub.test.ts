@@ -169,3 +169,155 @@ describe('a failing partition', () => {
     await waitFor(() => (events.troubles.at(-1) === null ? true : undefined), 'the trouble cleared');
   });
 });
+
+describe('publishing', () => {
+  it('sends to the hub, or to the partition a topic names, with the attributes as properties', async () => {
+    const name = hub(2);
+    const { connector } = start(spec({ hubName: name }));
+    await expect(connector.publish({ topic: 'x', payload: 'early', qos: 0, retain: false })).rejects.toBeInstanceOf(NotConnectedError);
+    await connector.connect();
+    await connector.publish({ topic: 'anything', payload: 'to the hub', qos: 0, retain: false, attributes: { colour: 'red' } });
+    await connector.publish({ topic: '1', payload: Buffer.from('to partition 1'), qos: 0, retain: false });
+    const sent = peer.sent(name);
+    expect(sent.find((event) => event.body === 'to the hub')?.properties).toEqual({ colour: 'red' });
+    expect(peer.events(name, '1').map((event) => String(event.body))).toContain('to partition 1');
+  });
+
+  it('reads back what it published as the same string', async () => {
+    const name = hub(1);
+    const { connector, events } = start(spec({ hubName: name }));
+    await connector.connect();
+    await connector.publish({ topic: name, payload: '{"not":"re-encoded"}', qos: 0, retain: false });
+    expect(await events.message('{"not":"re-encoded"}')).toMatchObject({ binary: false, sourceId: '0:0' });
+  });
+
+  it("rejects with the service's words when the partition refuses the event", async () => {
+    const name = hub(2);
+    const { connector } = start(spec({ hubName: name }));
+    await connector.connect();
+    peer.failPartition(name, '1', 'Partition 1 is read-only.');
+    await expect(connector.publish({ topic: '1', payload: 'x', qos: 0, retain: false })).rejects.toThrow('Partition 1 is read-only.');
+    await connector.close();
+    await expect(connector.publish({ topic: '0', payload: 'x', qos: 0, retain: false })).rejects.toBeInstanceOf(NotConnectedError);
+  });
+});
+
+describe('connect()', () => {
+  it("rejects a wrong key in the service's words", async () => {
+    const name = hub(1);
+    const { connector } = start(spec({ hubName: name, connectionString: peer.connectionString(name, 'wrong') }));
+    const error = await connector.connect().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ConnectError);
+    expect((error as Error).message).toBe('InvalidSignature: The token has an invalid signature.');
+  });
+
+  it('rejects an unknown hub, saying it could not be found', async () => {
+    const { connector } = start(spec({ hubName: 'nowhere' }));
+    await expect(connector.connect()).rejects.toThrow(`The messaging entity '${peer.endpoint}nowhere' could not be found.`);
+  });
+
+  it('words a connection string that does not match hubName without quoting the key', async () => {
+    const name = hub(1);
+    const { connector } = start(spec({ hubName: 'other', connectionString: peer.connectionString(name) }));
+    const error = (await connector.connect().catch((caught: unknown) => caught)) as Error;
+    expect(error.message).toBe(`The connection string's EntityPath "${name}" does not match hubName "other"`);
+  });
+
+  it('says that hostName needs a credential this build does not carry', async () => {
+    const { connector } = start(spec({ hubName: 'h', connectionString: undefined, hostName: 'example.servicebus.windows.net' }));
+    await expect(connector.connect()).rejects.toThrow(/hostName needs an Azure AD/);
+  });
+
+  it('says a closed port refused the connection', async () => {
+    const gone = await startEventHubsPeer();
+    const connectionString = gone.connectionString('h');
+    await gone.stop();
+    const { connector } = start(spec({ hubName: 'h', connectionString }));
+    await expect(connector.connect()).rejects.toThrow(`Connection refused by 127.0.0.1:${gone.port} (ECONNREFUSED)`);
+  });
+});
+
+describe('losing the link', () => {
+  let own: EventHubsPeer;
+  beforeAll(async () => {
+    own = await startEventHubsPeer();
+  });
+  afterAll(async () => {
+    await own?.stop();
+  });
+  const ownSpec = (name: string) => spec({ hubName: name, connectionString: own.connectionString(name) });
+
+  it('reports the connection dropping once, writes what was acknowledged, and publishes no more', async () => {
+    const name = hub(1, own);
+    const { connector, events, checkpoints } = start(ownSpec(name));
+    await connector.connect();
+    own.append(name, '0', { body: 'kept' });
+    (await events.message('kept')).ack?.();
+    own.dropConnections();
+    await waitFor(() => events.downs[0], 'down');
+    await expect(connector.publish({ topic: '0', payload: 'x', qos: 0, retain: false })).rejects.toBeInstanceOf(NotConnectedError);
+    await connector.close();
+    expect(events.downs).toHaveLength(1);
+    expect(checkpoints.last('0')).toBe(0);
+  });
+
+  it('reports a peer that stops answering as a keepalive timeout', async () => {
+    const name = hub(1, own);
+    const { connector, events } = start(ownSpec(name), new WatchedStore(), { ...OPTIONS, keepaliveSeconds: 1 });
+    await connector.connect();
+    own.freeze();
+    expect(await waitFor(() => events.downs[0], 'down')).toBe('Keepalive timeout: Event Hubs did not answer within 1 s');
+    await connector.close();
+    expect(events.downs).toHaveLength(1);
+  });
+});
+
+describe('PartitionLedger', () => {
+  const event = (sequenceNumber: number) => ({ sequenceNumber, offset: String(sequenceNumber * 10) }) as ReceivedEventData;
+
+  function ledger() {
+    const written: number[] = [];
+    const partition = new PartitionLedger('0', async (checkpoint) => void written.push(checkpoint.sequenceNumber), -1);
+    return { partition, written };
+  }
+
+  it('writes at the end of a batch once every message of it and before it was acknowledged, in order', async () => {
+    const { partition, written } = ledger();
+    const first = partition.add([event(0), event(1)]);
+    const second = partition.add([event(2)]);
+    second[0]!();
+    first[1]!();
+    await partition.flush();
+    expect(written).toEqual([]);
+    first[0]!();
+    await partition.flush();
+    expect(written).toEqual([2]);
+  });
+
+  it('writes the furthest acknowledged message at flush, even inside a batch', async () => {
+    const { partition, written } = ledger();
+    const acks = partition.add([event(0), event(1), event(2)]);
+    acks[0]!();
+    acks[1]!();
+    await partition.flush();
+    expect(written).toEqual([1]);
+    acks[1]!();
+    await partition.flush();
+    expect(written).toEqual([1]);
+  });
+
+  it('ignores acknowledgements of messages handed out before a reset', async () => {
+    const { partition, written } = ledger();
+    const stale = partition.add([event(0), event(1)]);
+    partition.reset();
+    const again = partition.add([event(0), event(1)]);
+    stale[0]!();
+    stale[1]!();
+    await partition.flush();
+    expect(written).toEqual([]);
+    again[0]!();
+    again[1]!();
+    await partition.flush();
+    expect(written).toEqual([1]);
+  });
+});

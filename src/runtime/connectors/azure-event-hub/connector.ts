@@ -13,6 +13,9 @@ import { PartitionReaders } from './readers.js';
 import { describeClientError, describeEventHubError, HOST_NAME_NEEDS_CREDENTIAL } from './reasons.js';
 import { startKeepalive } from './keepalive.js';
 
+/** How long close() waits for the SDK to close its links and connections politely. */
+const CLOSE_GRACE_MS = 2000;
+
 /** One pair of SDK clients: one connect() attempt and, once it succeeded, the life of that link. */
 interface Link {
   readonly consumer: EventHubConsumerClient;
@@ -192,13 +195,23 @@ export class AzureEventHubConnector implements Connector {
     if (link.ended !== undefined) return;
     link.abort.abort();
     for (const unwatch of link.unwatch.splice(0)) unwatch();
-    const readers = link.readers;
-    link.ended = (async () => {
-      await readers?.stop();
-      await Promise.allSettled([link.consumer.close(), link.producer.close()]);
-    })();
+    const stopped = link.readers?.stop();
+    const closed = (stopped?.closed ?? Promise.resolve()).then(() => Promise.allSettled([link.consumer.close(), link.producer.close()]));
+    // A healthy service answers the detaches and closes at once; a link that is gone is not waited for past the grace.
+    link.ended = Promise.all([stopped?.flushed, settledWithin(closed, CLOSE_GRACE_MS)]).then(() => {});
     this.#previous = Promise.all([this.#previous, link.ended]).then(() => {});
   }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; the timer does not hold the process. */
+function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms).unref();
+    void promise.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 export const createAzureEventHubConnector: ConnectorFactory = (spec, events, options) => new AzureEventHubConnector(spec, events, options);

@@ -63,12 +63,18 @@ export class PartitionReaders {
     }
   }
 
-  /** Stops every receiver, then writes the checkpoints of what was acknowledged; no event follows. */
-  async stop(): Promise<void> {
+  /**
+   * Stops reporting at once and writes the checkpoints of what was
+   * acknowledged (`flushed`); `closed` settles when the SDK has detached every
+   * receiver, which, on a link that is gone, may take its operation timeout.
+   */
+  stop(): { flushed: Promise<void>; closed: Promise<void> } {
     this.#stopped = true;
     const subscriptions = this.#subscriptions.splice(0);
-    await Promise.allSettled(subscriptions.map((subscription) => subscription.close()));
-    await Promise.all([...this.#ledgers.values()].map((ledger) => ledger.flush()));
+    return {
+      flushed: Promise.all([...this.#ledgers.values()].map((ledger) => ledger.flush())).then(() => {}),
+      closed: Promise.allSettled(subscriptions.map((subscription) => subscription.close())).then(() => {}),
+    };
   }
 
   #initialize(context: PartitionContext): void {
