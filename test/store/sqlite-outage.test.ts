@@ -9,7 +9,7 @@ import { tempDir } from '../support/stores.js';
 import { integrationRow, seed } from './outage-load.js';
 
 const TIMEOUT_MS = 300;
-const SLACK_MS = 400;
+const SLACK_MS = 1000;
 
 /** A SQLite store whose writes cannot get through (another process holds the lock) answers within DB_TIMEOUT_MS. */
 describe('SQLite store when writes cannot get through', () => {

@@ -4,8 +4,9 @@ import net from 'node:net';
  * A TCP proxy on 127.0.0.1:0 in front of a real service, to break the
  * network between Tributary and it on purpose: drop every connection
  * (`cut`), let connections stand but carry nothing (`silence`, a partition:
- * bytes wait, as TCP would retransmit them, and flow again on `resume`), or
- * answer new connections with a refusal (`refuse`, a stopped server).
+ * bytes wait, as TCP would retransmit them, and flow again on `resume`; or
+ * `blackhole`, where they are lost), or answer new connections with a
+ * refusal (`refuse`, a stopped server).
  */
 export interface TcpProxy {
   readonly port: number;
@@ -15,6 +16,8 @@ export interface TcpProxy {
   cut(): void;
   /** Stops forwarding in both directions, on open connections and new ones. */
   silence(): void;
+  /** Like silence, but what is sent meanwhile is lost: a query sent then is never answered, even after resume(). */
+  blackhole(): void;
   /** Forwards again (what waited during a silence first) and accepts again after a refusal. */
   resume(): Promise<void>;
   /** Cuts every connection and refuses new ones until resume(). */
@@ -27,21 +30,26 @@ interface Pair {
   readonly upstream: net.Socket;
 }
 
+const drop = () => {};
+
 export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
   const pairs = new Set<Pair>();
-  let silent = false;
+  let mode: 'flowing' | 'silent' | 'blackhole' = 'flowing';
   let server = net.createServer();
   let port = 0;
 
   const flow = (pair: Pair) => {
+    for (const socket of [pair.client, pair.upstream]) socket.off('data', drop);
     pair.client.pipe(pair.upstream);
     pair.upstream.pipe(pair.client);
   };
   const hold = (pair: Pair) => {
     pair.client.unpipe(pair.upstream);
     pair.upstream.unpipe(pair.client);
-    pair.client.pause();
-    pair.upstream.pause();
+    for (const socket of [pair.client, pair.upstream]) {
+      if (mode === 'blackhole') socket.on('data', drop).resume();
+      else socket.pause();
+    }
   };
 
   const accept = (client: net.Socket) => {
@@ -58,8 +66,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       socket.on('error', end);
       socket.on('close', end);
     }
-    if (silent) hold(pair);
-    else flow(pair);
+    if (mode === 'flowing') flow(pair);
+    else hold(pair);
   };
 
   const listen = (at: number) =>
@@ -92,12 +100,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     cut,
     silence() {
-      silent = true;
+      mode = 'silent';
+      for (const pair of pairs) hold(pair);
+    },
+    blackhole() {
+      mode = 'blackhole';
       for (const pair of pairs) hold(pair);
     },
     async resume() {
-      if (silent) {
-        silent = false;
+      if (mode !== 'flowing') {
+        mode = 'flowing';
         for (const pair of pairs) flow(pair);
       }
       // Back on the same port, as a restarted server would be.
