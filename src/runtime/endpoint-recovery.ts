@@ -4,7 +4,8 @@
  * any link reaches that endpoint again, the others are told to retry within a
  * short spread instead of sitting out backoff windows that grew while the
  * broker was down. The spread is jittered and widens with the crowd so that
- * it arrives at about the connect rate; the ConnectGate still caps the peak.
+ * it arrives a little under the connect rate (jitter bunches some seconds
+ * above the mean); the ConnectGate still caps the peak.
  *
  * A link is hurried at most once per run of failures (the link keeps that
  * rule): an integration refused for its own reasons (bad credentials) on a
@@ -13,12 +14,15 @@
 export interface EndpointRecoveryOptions {
   /** Waiters retry within this of a success on their endpoint (more when there are many, see perSecond). */
   readonly spreadMs: number;
-  /** The connect rate (CONNECT_RATE): n waiters are spread over at least n / perSecond seconds. */
+  /** The connect rate (CONNECT_RATE): n waiters are spread over at least n / (0.9 · perSecond) seconds. */
   readonly perSecond: number;
 }
 
 /** Brings the waiter's retry forward to `delayMs` from now, unless it is already due sooner. */
 export type Hurry = (delayMs: number) => void;
+
+/** A crowd is spread to arrive at this share of the connect rate. */
+const RATE_SHARE = 0.9;
 
 export class EndpointRecovery {
   private readonly waiting = new Map<string, Set<Hurry>>();
@@ -44,7 +48,7 @@ export class EndpointRecovery {
     const waiters = this.waiting.get(endpoint);
     if (!waiters) return;
     this.waiting.delete(endpoint);
-    const spread = Math.max(this.options.spreadMs, Math.ceil((waiters.size * 1000) / this.options.perSecond));
+    const spread = Math.max(this.options.spreadMs, Math.ceil((waiters.size * 1000) / (this.options.perSecond * RATE_SHARE)));
     for (const hurry of waiters) hurry(Math.floor(this.random() * spread));
   }
 
