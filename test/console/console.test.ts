@@ -245,6 +245,8 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('the web console in Chromium', () => {
 
     await page.getByRole('button', { name: 'Disable' }).click();
     await page.locator('dl.summary').getByText('disabled', { exact: true }).waitFor();
+    // The history follows the status without a Refresh.
+    await page.getByRole('cell', { name: 'disabled', exact: true }).first().waitFor({ timeout: 5000 });
     await page.getByRole('button', { name: 'Delete' }).click();
     await page.getByRole('group', { name: 'Confirm deletion' }).waitFor();
     await page.getByRole('button', { name: 'Yes, delete' }).click();

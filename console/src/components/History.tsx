@@ -1,12 +1,21 @@
+import { useEffect } from 'preact/hooks';
 import { api } from '../api';
 import { useLoad } from '../hooks';
 import { formatTime } from '../status';
 import type { Collection, ConnectionEvent } from '../types';
 import { Alert } from './ui';
 
-/** The integration's connection history, newest first. */
-export function History({ path }: { path: string }) {
-  const events = useLoad(() => api<Collection<ConnectionEvent>>('GET', `${path}/events?perPage=50`), [path]);
+const SETTLE_MS = 1500;
+
+/** The integration's connection history, newest first; read again whenever `since` (the last connect or disconnect) changes. */
+export function History({ path, since }: { path: string; since: string }) {
+  const events = useLoad(() => api<Collection<ConnectionEvent>>('GET', `${path}/events?perPage=50`), [path, since]);
+  const { reload } = events;
+  // The event behind a status change is written a moment after the status is reported: read again shortly.
+  useEffect(() => {
+    const timer = window.setTimeout(() => void reload(), SETTLE_MS);
+    return () => window.clearTimeout(timer);
+  }, [since, reload]);
   return (
     <section aria-labelledby="history-heading">
       <h2 id="history-heading">Connection history</h2>

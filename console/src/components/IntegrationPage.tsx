@@ -39,7 +39,7 @@ export function IntegrationPage({ applicationId, integrationId }: { applicationI
           <Actions integration={integration} onChange={(i) => setData(() => i)} />
           <LiveTail key={integrationId} path={path} />
           <PublishForm path={path} />
-          <History path={path} />
+          <History path={path} since={`${integration.status?.connectInfo?.ts ?? ''}/${integration.status?.disconnectInfo?.ts ?? ''}`} />
         </>
       ) : null}
     </main>
