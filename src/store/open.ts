@@ -10,6 +10,7 @@ import { applicationRepository } from './repositories/applications.js';
 import { integrationEventRepository } from './repositories/integration-events.js';
 import { integrationRepository } from './repositories/integrations.js';
 import { messageRepository } from './repositories/messages.js';
+import { checkpointRepository } from './repositories/checkpoints.js';
 import { settingRepository } from './repositories/settings.js';
 import { tokenRepository } from './repositories/tokens.js';
 import { userRepository } from './repositories/users.js';
@@ -131,17 +132,16 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     return assemble(db, { traits: sqliteTraits }, close, { run });
   }
   await ensureSchema(options.url, options.schema, timeoutMs);
-  const { db } = openPostgres(options.url, options.schema, { poolSize: options.poolSize, timeoutMs });
+  const { db, close } = openPostgres(options.url, options.schema, { poolSize: options.poolSize, timeoutMs });
   try {
     await migrateToLatest(db as Kysely<unknown>, postgresTraits, options.schema);
   } catch (err) {
-    await db.destroy();
+    await close();
     throw err;
   }
   const changes = new PostgresChangeFeed(options.url, options.schema, onError, { timeoutMs });
   await changes.start();
   return assemble(db, { traits: postgresTraits, deadlineMs: timeoutMs }, async () => {
-    await changes.stop();
-    await db.destroy();
+    await Promise.all([changes.stop(), close()]);
   }, { changes });
 }

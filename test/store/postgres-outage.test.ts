@@ -164,6 +164,18 @@ describe.runIf(url)('PostgreSQL store when the database goes away', () => {
     await expect(store.ping()).resolves.toBeUndefined();
   });
 
+  it('closes within DB_TIMEOUT_MS while the database is silent', async () => {
+    const proxied = new URL(url!);
+    proxied.port = String(proxy.port);
+    const another = await openStore({ kind: 'postgres', url: proxied.href, schema, poolSize: 2, timeoutMs: TIMEOUT_MS });
+    // Pooled connections to end, and the change feed's.
+    await Promise.all([another.ping(), another.ping()]);
+    proxy.silence();
+    const started = performance.now();
+    await another.close();
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + SLACK_MS);
+  });
+
   it('reports a silent database as StoreUnavailableError, not as a bug', async () => {
     proxy.silence();
     const started = performance.now();

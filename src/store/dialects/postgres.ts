@@ -143,7 +143,7 @@ export interface PostgresOptions {
   readonly timeoutMs: number;
 }
 
-export function openPostgres(connectionString: string, schema: string, options: PostgresOptions): { db: Kysely<Database>; pool: pg.Pool } {
+export function openPostgres(connectionString: string, schema: string, options: PostgresOptions): { db: Kysely<Database>; close: () => Promise<void> } {
   const pool = new pg.Pool({
     ...connectionConfig(connectionString, options.timeoutMs),
     max: options.poolSize ?? 20,
@@ -156,6 +156,23 @@ export function openPostgres(connectionString: string, schema: string, options: 
   pool.on('error', () => {});
   // Nor may one that is checked out, which the pool stops listening to: its query fails
   // with the error, and the release after it drops the client (see discardingBroken).
-  pool.on('connect', (client) => client.on('error', () => {}));
-  return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool: discardingBroken(pool) }) }), pool };
+  const clients = new Set<pg.Client>();
+  pool.on('connect', (client) => {
+    clients.add(client);
+    client.on('error', () => {});
+  });
+  pool.on('remove', (client) => clients.delete(client));
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: discardingBroken(pool) }) });
+  return {
+    db,
+    // Ending the pool ends each client politely, which waits for a database that may say nothing: not for long.
+    async close() {
+      const timer = setTimeout(() => clients.forEach(destroyClient), options.timeoutMs);
+      try {
+        await db.destroy();
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  };
 }
