@@ -9,6 +9,7 @@ import { startSqsPeer } from '../../peers/sqs/fauxqs-peer.js';
 import type { SqsPeer } from '../../peers/sqs/fauxqs-peer.js';
 import { startRefusingSqsPeer } from '../../peers/sqs/refusing-peer.js';
 import { sqsSpec } from '../../peers/sqs/spec.js';
+import { holdAcks } from '../../peers/held-acks.js';
 import { recordEvents, waitFor } from '../../support/wait.js';
 import type { EventRecorder } from '../../support/wait.js';
 
@@ -24,11 +25,13 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((connector) => connector.close()));
 });
 
-function start(spec: IntegrationSpec): { connector: Connector; recorder: EventRecorder } {
+/** The recorder sees every message; acks are the test's to give (`held`). */
+function start(spec: IntegrationSpec): { connector: Connector; recorder: EventRecorder; held: ReceivedMessage[] } {
   const recorder = recordEvents();
-  const connector = createSqsConnector(spec, recorder.events, OPTIONS);
+  const { events, held } = holdAcks(recorder.events);
+  const connector = createSqsConnector(spec, events, OPTIONS);
   open.push(connector);
-  return { connector, recorder };
+  return { connector, recorder, held };
 }
 
 const queue = (attributes?: Record<string, string>) => peer.createQueue(`q-${randomUUID()}`, attributes);
@@ -37,10 +40,11 @@ const full = (message: unknown) => message as ReceivedMessage;
 describe('receiving', () => {
   it('reports a message with the queue URL as topic, MessageId and attributes, and deletes it only once acknowledged', async () => {
     const url = await queue();
-    const { connector, recorder } = start(sqsSpec(url, {}, ['ignored']));
+    const { connector, recorder, held } = start(sqsSpec(url, {}, ['ignored']));
     await connector.connect();
     await peer.send(url, 'hello', { colour: 'blue' });
-    const message = full(await recorder.waitMessage((m) => m.payload === 'hello'));
+    await recorder.waitMessage((m) => m.payload === 'hello');
+    const message = held[0]!;
     expect(message).toMatchObject({ topic: url, binary: false, attributes: { colour: 'blue' } });
     expect(message.sourceId).toMatch(/\w/);
     expect(await peer.counts(url)).toEqual({ visible: 0, inFlight: 1 });
@@ -49,14 +53,27 @@ describe('receiving', () => {
     expect(await peer.counts(url)).toEqual({ visible: 0, inFlight: 0 });
   });
 
+  it('deletes through the next link what arrived on one that was lost', async () => {
+    const url = await queue();
+    const { connector, recorder, held } = start(sqsSpec(url));
+    await connector.connect();
+    await peer.send(url, 'kept late');
+    await recorder.waitMessage((m) => m.payload === 'kept late');
+    peer.dropConnections();
+    await recorder.waitDown();
+    await connector.connect();
+    held[0]?.ack?.();
+    await waitFor(async () => ((await peer.counts(url)).inFlight === 0 ? true : undefined), 'the late delete');
+  });
+
   it('leaves a message it was not told to keep to return after its visibility timeout', async () => {
     const url = await queue({ VisibilityTimeout: '1' });
-    const { connector, recorder } = start(sqsSpec(url));
+    const { connector, recorder, held } = start(sqsSpec(url));
     await connector.connect();
     await peer.send(url, 'not kept');
-    const first = full(await recorder.waitMessage((m) => m.payload === 'not kept'));
-    await waitFor(() => (recorder.messages.length >= 2 ? true : undefined), 'the redelivery', 5000);
-    const again = full(recorder.messages[1]);
+    await recorder.waitMessage((m) => m.payload === 'not kept');
+    await waitFor(() => (held.length >= 2 ? true : undefined), 'the redelivery', 5000);
+    const [first, again] = [held[0]!, held[1]!];
     expect(again).toMatchObject({ payload: 'not kept', sourceId: first.sourceId });
     again.ack?.();
     await waitFor(async () => ((await peer.counts(url)).inFlight === 0 ? true : undefined), 'the delete');
@@ -66,12 +83,12 @@ describe('receiving', () => {
     const url = await queue();
     for (let i = 0; i < 60; i++) await peer.send(url, `m-${i}`);
     peer.resetReceiveCount();
-    const { connector, recorder } = start(sqsSpec(url));
+    const { connector, recorder, held } = start(sqsSpec(url));
     await connector.connect();
     await waitFor(() => (recorder.messages.length >= 60 ? true : undefined), 'every message');
     expect(peer.maxReceivesInFlight).toBeGreaterThan(1);
     expect(new Set(recorder.messages.map((m) => m.payload)).size).toBe(60);
-    for (const message of recorder.messages) full(message).ack?.();
+    for (const message of held) message.ack?.();
     await waitFor(async () => ((await peer.counts(url)).inFlight === 0 ? true : undefined), 'the deletes');
   });
 });

@@ -137,6 +137,8 @@ export class GooglePubSubConnector implements Connector {
         ended: (reason) => {
           if (link.streams.get(topic) === stream) this.#lost(link, reason);
         },
+        // An ack id outlives its stream and its client: a later link acknowledges what an ended one received.
+        ackClient: () => (this.#link?.up ? this.#link : link).clients.subscriber,
       });
       link.streams.set(topic, stream);
     }

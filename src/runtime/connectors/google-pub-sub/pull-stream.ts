@@ -8,6 +8,8 @@ export interface PullHandlers {
   alive(): void;
   /** The stream failed or Pub/Sub closed it; called once, never after close(). */
   ended(reason: string): void;
+  /** The client for acks that come after the stream ended: the live link's, if there is one. */
+  ackClient(): v1.SubscriberClient;
 }
 
 /** How long one StreamingPull may stay open (gax's default deadline would end it after 30 min). */
@@ -28,7 +30,6 @@ interface PulledMessage {
  * stream (or by Acknowledge once the stream is gone: an ack id outlives it).
  */
 export class PullStream {
-  readonly #subscriber: v1.SubscriberClient;
   readonly #subscription: string;
   readonly #topic: string;
   readonly #handlers: PullHandlers;
@@ -37,7 +38,6 @@ export class PullStream {
   #done = false;
 
   constructor(subscriber: v1.SubscriberClient, subscription: string, topic: string, handlers: PullHandlers) {
-    this.#subscriber = subscriber;
     this.#subscription = subscription;
     this.#topic = topic;
     this.#handlers = handlers;
@@ -87,7 +87,7 @@ export class PullStream {
     this.#acks = [];
     if (!this.#done && this.#stream.writable) this.#stream.write({ ackIds });
     // Not retried: an ack that is lost brings the message again after its deadline (at least once).
-    else this.#subscriber.acknowledge({ subscription: this.#subscription, ackIds }, oneAttempt(10_000)).catch(() => undefined);
+    else this.#handlers.ackClient().acknowledge({ subscription: this.#subscription, ackIds }, oneAttempt(10_000)).catch(() => undefined);
   }
 
   #end(reason: string): void {

@@ -1,4 +1,4 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { ConnectError, NotConnectedError } from '../../connector.js';
 import type { Connector, ConnectorEvents, ConnectorFactory, ConnectorOptions, OutboundMessage } from '../../connector.js';
@@ -28,9 +28,9 @@ interface Link {
 }
 
 /**
- * The SQS connector on @aws-sdk/client-sqs. connect() asks for the queue's ARN
- * (an unknown queue or refused credentials fail there, in SQS's own words),
- * then long-polls: one poll when the queue is quiet, up to MAX_POLLS while
+ * The SQS connector on @aws-sdk/client-sqs. connect() receives once without
+ * waiting (an unknown queue or refused credentials fail there, in SQS's own
+ * words), then long-polls: one poll when the queue is quiet, up to MAX_POLLS while
  * batches come back full. A message is deleted only once the supervisor
  * acknowledges it (retained); one it cannot keep returns after its visibility
  * timeout. Any failed poll ends the link: the supervisor decides when to try again.
@@ -70,8 +70,10 @@ export class SqsConnector implements Connector {
     const link: Link = { client, abort: new AbortController(), up: false, reason: undefined, polls: 0, deletes, ended: undefined };
     this.#link = link;
     const timer = setTimeout(() => this.#drop(link, timedOut(this.#options.connectTimeoutMs)), this.#options.connectTimeoutMs);
+    let first: Message[];
     try {
-      await client.send(new GetQueueAttributesCommand({ QueueUrl: this.#config.queueUrl, AttributeNames: ['QueueArn'] }), { abortSignal: link.abort.signal });
+      // The probe is a receive that does not wait: it needs no permission the link will not use anyway.
+      first = await this.#receive(link, 0);
     } catch (error) {
       const reason = link.reason ?? describeSqsError(error, this.#target);
       this.#drop(link, reason);
@@ -82,7 +84,13 @@ export class SqsConnector implements Connector {
     if (this.#link !== link) throw new ConnectError(link.reason ?? 'The connection attempt was abandoned');
     link.up = true;
     this.#events.alive();
-    this.#startPoll(link);
+    // After connect() has resolved: the supervisor takes messages from a link it knows is up.
+    setImmediate(() => {
+      if (this.#link !== link) return;
+      for (const message of first) this.#deliver(link, message);
+      this.#startPoll(link);
+      if (first.length === BATCH) this.#startPoll(link);
+    });
   }
 
   async setTopics(topics: readonly string[]): Promise<void> {
@@ -119,16 +127,7 @@ export class SqsConnector implements Connector {
     while (this.#link === link) {
       let messages: Message[];
       try {
-        const output = await link.client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: this.#config.queueUrl,
-            MaxNumberOfMessages: BATCH,
-            WaitTimeSeconds: WAIT_SECONDS,
-            MessageAttributeNames: ['All'],
-          }),
-          { abortSignal: link.abort.signal },
-        );
-        messages = output.Messages ?? [];
+        messages = await this.#receive(link, WAIT_SECONDS);
       } catch (error) {
         this.#lost(link, describeSqsError(error, this.#target));
         break;
@@ -140,6 +139,12 @@ export class SqsConnector implements Connector {
       else if (messages.length === 0 && link.polls > 1) break;
     }
     link.polls--;
+  }
+
+  async #receive(link: Link, waitSeconds: number): Promise<Message[]> {
+    const input = { QueueUrl: this.#config.queueUrl, MaxNumberOfMessages: BATCH, WaitTimeSeconds: waitSeconds, MessageAttributeNames: ['All'] };
+    const output = await link.client.send(new ReceiveMessageCommand(input), { abortSignal: link.abort.signal });
+    return output.Messages ?? [];
   }
 
   #deliver(link: Link, message: Message): void {
