@@ -16,6 +16,7 @@ import { validatorCompiler } from './http/validation.js';
 import { applicationRoutes } from './resources/applications/routes.js';
 import { integrationMessageRoutes } from './resources/integration-messages/routes.js';
 import { integrationStatusRoutes } from './resources/integration-status/routes.js';
+import { integrationProbeRoute } from './resources/integrations/probe-route.js';
 import { integrationRoutes } from './resources/integrations/routes.js';
 import { tokenRoutes } from './resources/tokens/routes.js';
 import { VERSION } from './version.js';
@@ -57,6 +58,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   applicationRoutes(app, ctx.applications);
   tokenRoutes(app, ctx.tokens);
   integrationRoutes(app, ctx.integrations, ctx.events);
+  integrationProbeRoute(app, ctx.integrations, ctx.runtime);
   const streams = streamRegistry({ auth: ctx.auth, events: ctx.events, changes: ctx.store.changes }, config.streamsPerToken);
   app.addHook('onClose', async () => streams.stop());
   integrationMessageRoutes(app, ctx.integrations, ctx.runtime.messages, streams, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout });

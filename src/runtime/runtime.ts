@@ -2,15 +2,17 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { DomainEvents } from '../events.js';
 import type { IntegrationService } from '../resources/integrations/service.js';
+import type { IntegrationSpec } from '../domain/integration-spec.js';
 import type { IntegrationType } from '../domain/integration-types.js';
 import type { Store } from '../store/store.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConnectGate } from './connect-gate.js';
-import type { ConnectorFactory } from './connector.js';
+import type { ConnectorFactory, ConnectorOptions } from './connector.js';
 import { MessageBus } from './message-bus.js';
 import type { MessagePort } from './message-feed.js';
 import { MessageLog } from './message-log.js';
 import type { RuntimeObserver } from './observer.js';
+import { probeConnection, type ProbeResult } from './probe.js';
 import { StatusFeed } from './status-feed.js';
 import { StatusWriter } from './status-writer.js';
 import { Supervisor } from './supervisor.js';
@@ -41,6 +43,8 @@ export class Runtime {
   readonly messages: MessagePort;
   /** Every status change as it happens, by application (the status streams follow it). */
   readonly statuses: StatusFeed;
+  /** One connection attempt with a config that is not stored (POST …/integrations/probe), with the links' connector options. */
+  readonly probe: (spec: IntegrationSpec) => Promise<ProbeResult>;
   /** True from the end of start() (every enabled integration linked) until stop(): GET /ready. */
   started = false;
 
@@ -48,6 +52,8 @@ export class Runtime {
     const { config } = deps;
     const clock = deps.clock ?? systemClock;
     const logger = deps.logger.child({ module: 'runtime' });
+    const connectorOptions: ConnectorOptions = { connectTimeoutMs: config.connectTimeout, keepaliveSeconds: config.keepalive };
+    this.probe = (spec) => probeConnection(spec, deps.factories, connectorOptions);
     const statuses = new StatusFeed(deps.events);
     this.statuses = statuses;
     const writer = new StatusWriter(deps.store, clock, logger, {
@@ -71,7 +77,7 @@ export class Runtime {
         backoff: { baseMs: config.reconnectBase, maxMs: config.reconnectMax },
         resetAfterMs: config.reconnectReset,
         keepAliveReportMs: KEEPALIVE_REPORT_MS,
-        connector: { connectTimeoutMs: config.connectTimeout, keepaliveSeconds: config.keepalive },
+        connector: connectorOptions,
       },
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.observer ? { observer: deps.observer } : {}),

@@ -94,6 +94,9 @@ const ENDPOINTS: readonly Endpoint[] = [
     sse: true,
   },
   { name: 'GET /applications/{applicationId}/integrationMessageStream', path: (i) => `/applications/${i.app}/integrationMessageStream`, ok: 200, sse: true },
+  { name: 'GET /applications/{applicationId}/integrationStatusStream', path: (i) => `/applications/${i.app}/integrationStatusStream`, ok: 200, sse: true },
+  // No connectors in these tests: an authorised probe answers 200 { success: false } without connecting anywhere.
+  { name: 'POST /applications/{applicationId}/integrations/probe', path: (i) => `/applications/${i.app}/integrations/probe`, body: () => mqttIntegration({ name: 'matrix' }), ok: 200 },
 ];
 
 /** DELETE /applications/{applicationId} really deletes, so it gets its own test with a fresh application per call. */

@@ -34,12 +34,7 @@ export class IntegrationService {
   ) {}
 
   async create(applicationId: string, input: IntegrationInput): Promise<Integration> {
-    const type = input.integrationType!;
-    if (!isIntegrationType(type)) throw new ValidationError(`integrationType ${type} is not supported`);
-    this.refuseOtherConfigs(type, input);
-    const config = input[CONFIG_KEYS[type]] as Record<string, unknown>;
-    const topics = input.topics ?? [];
-    checkConfig(type, config, topics);
+    const { type, config, topics } = this.checkNew(input);
 
     const at = this.now();
     const id = newId(at.getTime());
@@ -63,6 +58,17 @@ export class IntegrationService {
     const spec = this.specWith(row, secret);
     this.events.emit('integrationCreated', spec);
     return { row, spec };
+  }
+
+  /**
+   * The integration create() would store, checked the same way (beyond the
+   * POST schema), with nothing stored and nothing announced: for a
+   * connection test. Its id is fresh, so nothing it does is taken for an
+   * existing integration's.
+   */
+  validate(applicationId: string, input: IntegrationInput): IntegrationSpec {
+    const { type, config, topics } = this.checkNew(input);
+    return { id: newId(this.now().getTime()), applicationId, name: input.name!, integrationType: type, enabled: input.enabled ?? true, topics, config, status: {} };
   }
 
   async get(applicationId: string, id: string): Promise<Integration> {
@@ -171,6 +177,17 @@ export class IntegrationService {
     const secret = openSecrets(this.sealer, row.id, row.secrets);
     this.opened.set(row.id, { sealed: row.secrets, secret });
     return secret;
+  }
+
+  /** A POST body, past its schema: a known type, only its config, a config and topics the type accepts. */
+  private checkNew(input: IntegrationInput): { type: IntegrationType; config: Record<string, unknown>; topics: string[] } {
+    const type = input.integrationType!;
+    if (!isIntegrationType(type)) throw new ValidationError(`integrationType ${type} is not supported`);
+    this.refuseOtherConfigs(type, input);
+    const config = input[CONFIG_KEYS[type]] as Record<string, unknown>;
+    const topics = input.topics ?? [];
+    checkConfig(type, config, topics);
+    return { type, config, topics };
   }
 
   private refuseOtherConfigs(type: IntegrationType, input: IntegrationInput): void {
