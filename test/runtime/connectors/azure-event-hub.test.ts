@@ -254,7 +254,7 @@ describe('losing the link', () => {
     own.append(name, '0', { body: 'kept' });
     (await events.message('kept')).ack?.();
     own.dropConnections();
-    await waitFor(() => events.downs[0], 'down');
+    expect(await waitFor(() => events.downs[0], 'down')).toBe('Connection closed by Event Hubs');
     await expect(connector.publish({ topic: '0', payload: 'x', qos: 0, retain: false })).rejects.toBeInstanceOf(NotConnectedError);
     await connector.close();
     expect(events.downs).toHaveLength(1);

@@ -36,6 +36,25 @@ export function eventHubClients(config: AzureEventHubConfig, connectionString: s
   };
 }
 
+/** How long a link's end waits for the SDK to close its links and connections politely. */
+const CLOSE_GRACE_MS = 2000;
+
+/**
+ * Closes both clients once `readersClosed` settled. A healthy service answers
+ * the detaches and closes at once; a link that is gone is not waited for past
+ * the grace (the SDK would wait for its operation timeout).
+ */
+export function closeClients(clients: Clients, readersClosed: Promise<void> | undefined): Promise<void> {
+  const closed = (readersClosed ?? Promise.resolve()).then(() => Promise.allSettled([clients.consumer.close(), clients.producer.close()]));
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, CLOSE_GRACE_MS).unref();
+    void closed.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** Host and port of the connection string's Endpoint, for network errors that do not name them. */
 export function endpointTarget(connectionString: string): Target | undefined {
   const endpoint = /(?:^|;)\s*Endpoint\s*=\s*([^;]+)/i.exec(connectionString)?.[1];

@@ -1,3 +1,4 @@
+import { describeSocketError, describeUnknownError } from '../socket-reasons.js';
 import { LINK_CLOSED } from './reasons.js';
 
 /**
@@ -33,10 +34,7 @@ interface DisconnectContext {
 function reasonOf(context: unknown): string {
   const { error, connection } = (context ?? {}) as DisconnectContext;
   for (const candidate of [error, connection?.error]) {
-    if (candidate instanceof Error && candidate.message !== '') {
-      const code = (candidate as { code?: unknown }).code;
-      return typeof code === 'string' && !candidate.message.includes(code) ? `${candidate.message} (${code})` : candidate.message;
-    }
+    if (candidate instanceof Error && candidate.message !== '') return describeSocketError(candidate, 'server') ?? describeUnknownError(candidate);
     const description = (candidate as { description?: unknown } | undefined)?.description;
     if (typeof description === 'string' && description !== '') return description;
   }

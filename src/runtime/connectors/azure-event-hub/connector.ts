@@ -6,15 +6,12 @@ import { PendingAttempt } from '../attempt.js';
 import type { Target } from '../socket-reasons.js';
 import { MemoryCheckpointStore } from './checkpoints.js';
 import type { CheckpointSource, CheckpointStore, EventHubConnectorOptions, PartitionCheckpoint } from './checkpoints.js';
-import { azureEventHubConfig, endpointTarget, eventHubClients } from './config.js';
+import { azureEventHubConfig, closeClients, endpointTarget, eventHubClients } from './config.js';
 import type { AzureEventHubConfig } from './config.js';
 import { watchConnection } from './connection-watch.js';
 import { PartitionReaders } from './readers.js';
-import { describeClientError, describeEventHubError, HOST_NAME_NEEDS_CREDENTIAL } from './reasons.js';
+import { describeClientError, describeEventHubError, HOST_NAME_NEEDS_CREDENTIAL, NOT_CONNECTED_BEFORE_ACK } from './reasons.js';
 import { startKeepalive } from './keepalive.js';
-
-/** How long close() waits for the SDK to close its links and connections politely. */
-const CLOSE_GRACE_MS = 2000;
 
 /** One pair of SDK clients: one connect() attempt and, once it succeeded, the life of that link. */
 interface Link {
@@ -81,7 +78,7 @@ export class AzureEventHubConnector implements Connector {
     try {
       await link.producer.sendBatch([event], partitionId === undefined ? {} : { partitionId });
     } catch (error) {
-      if (this.#link !== link) throw new NotConnectedError('The link was lost before Event Hubs accepted the event');
+      if (this.#link !== link) throw new NotConnectedError(NOT_CONNECTED_BEFORE_ACK);
       throw new Error(describeEventHubError(error, this.#target));
     }
   }
@@ -104,8 +101,7 @@ export class AzureEventHubConnector implements Connector {
     const link: Link = { ...clients, abort: new AbortController(), up: false, partitionIds: [], readers: undefined, attempt: undefined, unwatch: [], ended: undefined };
     this.#link = link;
     link.attempt = new PendingAttempt(this.#options.connectTimeoutMs, (reason) => this.#fail(link, reason), reject);
-    const previous = this.#previous;
-    previous
+    this.#previous
       .then(() => this.#start(link))
       .then(
         () => {
@@ -131,11 +127,7 @@ export class AzureEventHubConnector implements Connector {
       link.consumer,
       this.#config.hubName,
       (checkpoint) => this.#checkpoints.save(source, checkpoint),
-      {
-        message: (message) => this.#events.message(message),
-        alive: () => this.#events.alive(),
-        trouble: (reason) => this.#events.trouble?.(reason),
-      },
+      this.#events,
       this.#target,
     );
     link.readers.start(points);
@@ -165,7 +157,7 @@ export class AzureEventHubConnector implements Connector {
     );
   }
 
-  /** A failed attempt: reject connect() and end the clients. */
+  /** A failed attempt, or a dropped link: reject a pending connect() and end the clients. */
   #fail(link: Link, reason: string): void {
     if (this.#link === link) this.#link = undefined;
     link.attempt?.abort(reason);
@@ -183,11 +175,7 @@ export class AzureEventHubConnector implements Connector {
 
   /** Drops the current link, if any, without reporting it. */
   #drop(reason: string): void {
-    const link = this.#link;
-    if (link === undefined) return;
-    this.#link = undefined;
-    link.attempt?.abort(reason);
-    this.#end(link);
+    if (this.#link !== undefined) this.#fail(this.#link, reason);
   }
 
   /** Stops the readers (writing their checkpoints), then closes both clients; once per link. */
@@ -196,22 +184,9 @@ export class AzureEventHubConnector implements Connector {
     link.abort.abort();
     for (const unwatch of link.unwatch.splice(0)) unwatch();
     const stopped = link.readers?.stop();
-    const closed = (stopped?.closed ?? Promise.resolve()).then(() => Promise.allSettled([link.consumer.close(), link.producer.close()]));
-    // A healthy service answers the detaches and closes at once; a link that is gone is not waited for past the grace.
-    link.ended = Promise.all([stopped?.flushed, settledWithin(closed, CLOSE_GRACE_MS)]).then(() => {});
+    link.ended = Promise.all([stopped?.flushed, closeClients(link, stopped?.closed)]).then(() => {});
     this.#previous = Promise.all([this.#previous, link.ended]).then(() => {});
   }
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever comes first; the timer does not hold the process. */
-function settledWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms).unref();
-    void promise.finally(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }
 
 export const createAzureEventHubConnector: ConnectorFactory = (spec, events, options) => new AzureEventHubConnector(spec, events, options);

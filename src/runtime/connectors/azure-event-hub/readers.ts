@@ -1,6 +1,6 @@
 import { earliestEventPosition } from '@azure/event-hubs';
 import type { EventHubConsumerClient, EventPosition, PartitionContext, ReceivedEventData, Subscription } from '@azure/event-hubs';
-import type { ReceivedMessage } from '../../connector.js';
+import type { ConnectorEvents } from '../../connector.js';
 import type { Target } from '../socket-reasons.js';
 import type { PartitionCheckpoint } from './checkpoints.js';
 import { PartitionLedger } from './ledger.js';
@@ -12,11 +12,7 @@ const MAX_BATCH = 100;
 /** An idle partition still reports in this often (an empty batch), which is how a partition that failed is seen to be well again. */
 const WAIT_SECONDS = 5;
 
-export interface ReaderEvents {
-  message(message: ReceivedMessage): void;
-  alive(): void;
-  trouble(reason: string | null): void;
-}
+export type ReaderEvents = Pick<ConnectorEvents, 'message' | 'alive' | 'trouble'>;
 
 /** Where a partition's reading starts: after this checkpoint (sequence number -1: from the partition's start). */
 export type StartingPoint = PartitionCheckpoint;
@@ -124,6 +120,6 @@ export class PartitionReaders {
     const reason = this.#troubles.size === 0 ? null : [...this.#troubles.values()].join('; ');
     if (reason === this.#reported) return;
     this.#reported = reason;
-    this.events.trouble(reason);
+    this.events.trouble?.(reason);
   }
 }

@@ -15,7 +15,7 @@ const SYSTEM_CODE = /\b(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREA
 export const NOT_CONNECTED_BEFORE_ACK = 'The link was lost before Event Hubs accepted the event';
 export const HOST_NAME_NEEDS_CREDENTIAL =
   'hostName needs an Azure AD (Entra ID) credential, which this Tributary does not carry; use a connectionString with a shared access key';
-export const LINK_CLOSED = 'The connection to Event Hubs was closed';
+export const LINK_CLOSED = 'Connection closed by Event Hubs';
 
 export function describeEventHubError(error: unknown, target: Target | undefined): string {
   if (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'AbortError') {
