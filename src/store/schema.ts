@@ -84,6 +84,14 @@ export interface MessagePrunedTable {
   pos: number;
 }
 
+export interface CheckpointsTable {
+  integration_id: string;
+  source: string;
+  partition_id: string;
+  sequence_number: number;
+  offset: string;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -99,4 +107,5 @@ export interface Database {
   messages: MessagesTable;
   message_positions: MessagePositionsTable;
   message_pruned: MessagePrunedTable;
+  checkpoints: CheckpointsTable;
 }

@@ -194,6 +194,19 @@ export interface MessageRepository {
   pruneBefore(time: number): Promise<void>;
 }
 
+/** A partition's read position (Event Hubs): reading resumes after `sequenceNumber`. */
+export interface PartitionCheckpoint {
+  readonly partitionId: string;
+  readonly sequenceNumber: number;
+  readonly offset: string;
+}
+
+export interface CheckpointRepository {
+  /** The positions kept for the integration's `source` (what they belong to: namespace, hub, consumer group). */
+  load(integrationId: string, source: string): Promise<PartitionCheckpoint[]>;
+  save(integrationId: string, source: string, checkpoint: PartitionCheckpoint): Promise<void>;
+}
+
 export interface SettingRepository {
   get(key: string): Promise<string | undefined>;
   /** Sets the value unless one is there; returns the value that is stored afterwards. */
@@ -226,6 +239,7 @@ export interface Store {
   readonly integrationEvents: IntegrationEventRepository;
   readonly settings: SettingRepository;
   readonly messages: MessageRepository;
+  readonly checkpoints: CheckpointRepository;
   /** Throws StoreUnavailableError when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -3,6 +3,7 @@ import type { DialectTraits } from '../dialects/traits.js';
 import { initial } from './0001-initial.js';
 import { changeNotifications } from './0002-change-notifications.js';
 import { messages } from './0003-messages.js';
+import { checkpoints } from './0004-checkpoints.js';
 
 /** Versioned migrations, applied in name order; never edit one that has shipped. */
 function migrations(traits: DialectTraits): Record<string, Migration> {
@@ -10,6 +11,7 @@ function migrations(traits: DialectTraits): Record<string, Migration> {
     '0001-initial': initial(traits),
     '0002-change-notifications': changeNotifications(traits),
     '0003-messages': messages(traits),
+    '0004-checkpoints': checkpoints(traits),
   };
 }
 
