@@ -111,6 +111,7 @@ function assemble(db: Kysely<Database>, guard: Guard, close: () => Promise<void>
     integrationEvents: guarded(integrationEventRepository(db, traits), guard),
     settings: guarded(settingRepository(db), guard),
     messages: guarded(messageRepository(db, traits), guard),
+    checkpoints: guarded(checkpointRepository(db), guard),
     ...guarded({ ping: async () => void (await db.selectFrom('settings').select('key').limit(1).execute()) }, guard),
     close,
   };
