@@ -15,6 +15,8 @@ export interface FieldSpec {
   readonly required?: boolean;
   readonly options?: readonly string[];
   readonly hint?: string;
+  /** What the server assumes when the field is left out (checkboxes start from it). */
+  readonly defaultValue?: boolean;
 }
 
 const tls: FieldSpec[] = [
@@ -33,7 +35,7 @@ export const CONFIG_FIELDS: Record<IntegrationType, readonly FieldSpec[]> = {
     { name: 'clientId', label: 'Client id', kind: 'text', hint: 'A stable one is generated when empty' },
     { name: 'username', label: 'Username', kind: 'text' },
     { name: 'password', label: 'Password', kind: 'secret' },
-    { name: 'clean', label: 'Clean session', kind: 'checkbox' },
+    { name: 'clean', label: 'Clean session', kind: 'checkbox', defaultValue: true },
     ...tls,
   ],
   websocket: [

@@ -15,7 +15,7 @@ export function ConfigFields({ fields, values, errors, onChange }: Props) {
       {fields.map((field) => {
         const id = `config-${field.name}`;
         const error = errors[`config.${field.name}`];
-        const aria = describedBy(id, error, field.hint);
+        const aria = describedBy(id, error, field.hint !== undefined);
         const value = values[field.name];
         const text = typeof value === 'string' ? value : '';
         const set = (v: string | boolean) => onChange(field.name, v);

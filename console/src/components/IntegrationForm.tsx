@@ -91,10 +91,10 @@ export function IntegrationForm({ applicationId, existing, initial }: Props) {
   return (
     <form onSubmit={(e) => void submit(e)} noValidate class="integration-form">
       <Field id="f-name" label="Name" error={errors.name} required>
-        <input {...describedBy('f-name', errors.name, undefined)} value={values.name} onInput={(e) => update({ name: e.currentTarget.value })} />
+        <input {...describedBy('f-name', errors.name)} value={values.name} onInput={(e) => update({ name: e.currentTarget.value })} />
       </Field>
       <Field id="f-integrationType" label="Type" error={errors.integrationType} hint={existing ? 'The type of an integration cannot change' : undefined}>
-        <select {...describedBy('f-integrationType', errors.integrationType, existing ? 'x' : undefined)} value={values.integrationType} disabled={existing !== undefined} onChange={(e) => setType(e.currentTarget.value as IntegrationType)}>
+        <select {...describedBy('f-integrationType', errors.integrationType, existing !== undefined)} value={values.integrationType} disabled={existing !== undefined} onChange={(e) => setType(e.currentTarget.value as IntegrationType)}>
           {INTEGRATION_TYPES.map((type) => (
             <option key={type} value={type}>
               {TYPE_LABELS[type]}
@@ -103,7 +103,7 @@ export function IntegrationForm({ applicationId, existing, initial }: Props) {
         </select>
       </Field>
       <Field id="f-topics" label="Topics" error={errors.topics} hint="One per line">
-        <textarea {...describedBy('f-topics', errors.topics, 'x')} rows={3} spellcheck={false} value={values.topics} onInput={(e) => update({ topics: e.currentTarget.value })} />
+        <textarea {...describedBy('f-topics', errors.topics, true)} rows={3} spellcheck={false} value={values.topics} onInput={(e) => update({ topics: e.currentTarget.value })} />
       </Field>
       <div class="field checkbox">
         <input id="f-enabled" type="checkbox" checked={values.enabled} onChange={(e) => update({ enabled: e.currentTarget.checked })} />

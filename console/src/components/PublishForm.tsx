@@ -32,13 +32,13 @@ export function PublishForm({ path }: { path: string }) {
       <h2 id="publish-heading">Publish</h2>
       <form onSubmit={(e) => void submit(e)} noValidate class="publish">
         <Field id="publish-topic" label="Topic" error={errors.topic}>
-          <input {...describedBy('publish-topic', errors.topic, undefined)} value={topic} onInput={(e) => setTopic(e.currentTarget.value)} />
+          <input {...describedBy('publish-topic', errors.topic)} value={topic} onInput={(e) => setTopic(e.currentTarget.value)} />
         </Field>
         <Field id="publish-message" label="Message" error={errors.message}>
-          <textarea {...describedBy('publish-message', errors.message, undefined)} rows={3} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
+          <textarea {...describedBy('publish-message', errors.message)} rows={3} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
         </Field>
         <Field id="publish-qos" label="QoS" error={errors.qos}>
-          <select {...describedBy('publish-qos', errors.qos, undefined)} value={qos} onChange={(e) => setQos(e.currentTarget.value)}>
+          <select {...describedBy('publish-qos', errors.qos)} value={qos} onChange={(e) => setQos(e.currentTarget.value)}>
             <option value="0">0</option>
             <option value="1">1</option>
             <option value="2">2</option>

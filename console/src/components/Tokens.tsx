@@ -159,13 +159,13 @@ function CreateToken({ base, onCreated }: { base: string; onCreated: (token: Api
       <h2 id="new-token-heading">New token</h2>
       <form onSubmit={(e) => void submit(e)} noValidate>
         <Field id="token-name" label="Name" error={errors.name} required>
-          <input {...describedBy('token-name', errors.name, undefined)} value={name} onInput={(e) => setName(e.currentTarget.value)} />
+          <input {...describedBy('token-name', errors.name)} value={name} onInput={(e) => setName(e.currentTarget.value)} />
         </Field>
         <Field id="token-scope" label="Scopes" error={errors.scope} hint="Separated by spaces or commas; all.Application when empty">
-          <input {...describedBy('token-scope', errors.scope, 'x')} value={scope} onInput={(e) => setScope(e.currentTarget.value)} />
+          <input {...describedBy('token-scope', errors.scope, true)} value={scope} onInput={(e) => setScope(e.currentTarget.value)} />
         </Field>
         <Field id="token-expirationDate" label="Expires" error={errors.expirationDate} hint="Leave empty for a token that does not expire">
-          <input type="datetime-local" {...describedBy('token-expirationDate', errors.expirationDate, 'x')} value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
+          <input type="datetime-local" {...describedBy('token-expirationDate', errors.expirationDate, true)} value={expires} onInput={(e) => setExpires(e.currentTarget.value)} />
         </Field>
         {error ? <Alert>{error}</Alert> : null}
         <button type="submit">Create token</button>

@@ -11,7 +11,9 @@ export interface FormValues {
 }
 
 export function emptyValues(type: IntegrationType = 'mqtt'): FormValues {
-  return { name: '', integrationType: type, topics: '', enabled: true, config: type === 'mqtt' ? { protocol: 'mqtt', port: '1883' } : {} };
+  const config: Record<string, string | boolean> = type === 'mqtt' ? { protocol: 'mqtt', port: '1883' } : {};
+  for (const field of CONFIG_FIELDS[type]) if (field.defaultValue !== undefined) config[field.name] = field.defaultValue;
+  return { name: '', integrationType: type, topics: '', enabled: true, config };
 }
 
 export function valuesOf(integration: Integration): FormValues {
@@ -19,7 +21,10 @@ export function valuesOf(integration: Integration): FormValues {
   const config: Record<string, string | boolean> = {};
   for (const field of CONFIG_FIELDS[integration.integrationType]) {
     const value = stored[field.name];
-    if (value === undefined || value === null) continue;
+    if (value === undefined || value === null) {
+      if (field.defaultValue !== undefined) config[field.name] = field.defaultValue;
+      continue;
+    }
     if (field.kind === 'checkbox') config[field.name] = value === true;
     else if (field.kind === 'headers') config[field.name] = formatHeaders(value);
     else config[field.name] = typeof value === 'string' ? value : JSON.stringify(value);
@@ -36,7 +41,8 @@ export function bodyOf(values: FormValues): Record<string, unknown> {
   const config: Config = {};
   for (const field of CONFIG_FIELDS[values.integrationType]) {
     const value = values.config[field.name];
-    if (value === undefined || value === '' || value === false) continue;
+    // An unticked box is left out unless the server would otherwise assume it ticked.
+    if (value === undefined || value === '' || (value === false && field.defaultValue !== true)) continue;
     if (field.kind === 'number' && typeof value === 'string') {
       const n = Number(value);
       config[field.name] = value.trim() !== '' && Number.isFinite(n) ? n : value;

@@ -13,8 +13,8 @@ export interface FieldProps {
 }
 
 /** The aria attributes an input inside a Field carries, so its message is read with it. */
-export function describedBy(id: string, error: string | undefined, hint: string | undefined) {
-  const ids = [error ? `${id}-error` : '', hint ? `${id}-hint` : ''].filter(Boolean).join(' ');
+export function describedBy(id: string, error: string | undefined, hasHint = false) {
+  const ids = [error ? `${id}-error` : '', hasHint ? `${id}-hint` : ''].filter(Boolean).join(' ');
   return { id, 'aria-invalid': error ? ('true' as const) : undefined, 'aria-describedby': ids || undefined };
 }
 
