@@ -6,9 +6,11 @@ import { ConnectError, NotConnectedError } from '../../../src/runtime/connector.
 import type { Connector, ConnectorEvents, ReceivedMessage } from '../../../src/runtime/connector.js';
 import { MemoryCheckpointStore } from '../../../src/runtime/connectors/azure-event-hub/checkpoints.js';
 import type { CheckpointSource, PartitionCheckpoint } from '../../../src/runtime/connectors/azure-event-hub/checkpoints.js';
+import { endpointTarget } from '../../../src/runtime/connectors/azure-event-hub/config.js';
 import type { AzureEventHubConfig } from '../../../src/runtime/connectors/azure-event-hub/config.js';
 import { createAzureEventHubConnector } from '../../../src/runtime/connectors/azure-event-hub/connector.js';
 import { PartitionLedger } from '../../../src/runtime/connectors/azure-event-hub/ledger.js';
+import { describeClientError, describeEventHubError } from '../../../src/runtime/connectors/azure-event-hub/reasons.js';
 import { startEventHubsPeer } from '../../peers/event-hubs/index.js';
 import type { EventHubsPeer } from '../../peers/event-hubs/index.js';
 import { waitFor } from '../../support/wait.js';
@@ -319,5 +321,40 @@ describe('PartitionLedger', () => {
     again[1]!();
     await partition.flush();
     expect(written).toEqual([1]);
+  });
+});
+
+describe('wording', () => {
+  const target = { host: 'ns.servicebus.windows.net', port: 5671 };
+  const messaging = (message: string, code: string) => Object.assign(new Error(message), { name: 'MessagingError', code });
+
+  it("keeps the service's description without its tracking tail", () => {
+    const error = messaging("Unauthorized access. 'Listen' claim(s) are required. TrackingId:abc, SystemTracker:x, Timestamp:2026-01-01T00:00:00", 'UnauthorizedError');
+    expect(describeEventHubError(error, target)).toBe("Unauthorized access. 'Listen' claim(s) are required.");
+  });
+
+  it('words network failures as every connector does, even when the SDK only has them in its message', () => {
+    expect(describeEventHubError(messaging('connect ECONNREFUSED 10.0.0.1:5671', 'ConnectionRefusedError'), target)).toBe(
+      'Connection refused by ns.servicebus.windows.net:5671 (ECONNREFUSED)',
+    );
+    expect(describeEventHubError(Object.assign(new Error('getaddrinfo ENOTFOUND nowhere'), { code: 'ENOTFOUND', hostname: 'nowhere' }), target)).toBe(
+      'DNS lookup failed for host nowhere (ENOTFOUND)',
+    );
+  });
+
+  it('never quotes a connection string the SDK refused', () => {
+    const secret = 'Endpoint=sb://x/;SharedAccessKeyName=k;SharedAccessKey=SECRET;EntityPath=a';
+    for (const message of [`The entity path "a" in connectionString: "${secret}" doesn't match with eventHubName: "b".`, `Missing Endpoint in Connection String ${secret}`, `odd ${secret}`]) {
+      expect(describeClientError(new TypeError(message), 'b')).not.toContain('SECRET');
+    }
+    expect(describeClientError(new TypeError(`The entity path "a" in connectionString: "${secret}" doesn't match with eventHubName: "b".`), 'b')).toBe(
+      'The connection string\'s EntityPath "a" does not match hubName "b"',
+    );
+  });
+
+  it('reads the endpoint of a connection string, with the emulator port when it names none', () => {
+    expect(endpointTarget('Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=k;SharedAccessKey=v')).toEqual({ host: 'ns.servicebus.windows.net', port: 5671 });
+    expect(endpointTarget('Endpoint=sb://localhost;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true')).toEqual({ host: 'localhost', port: 5672 });
+    expect(endpointTarget('Endpoint=sb://127.0.0.1:7000;UseDevelopmentEmulator=true')).toEqual({ host: '127.0.0.1', port: 7000 });
   });
 });
