@@ -122,7 +122,6 @@ describe.skipIf(!HAVE_CHROMIUM && !CI)('the web console in Chromium', () => {
     expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
     await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await page.waitForLoadState('networkidle');
-    if (SCREENSHOTS) await page.screenshot({ path: docs('sign-in') });
     expect(browser.problems(page)).toEqual([]);
 
     await page.getByLabel('Email').fill(E2E_ADMIN.email);
