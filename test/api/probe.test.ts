@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrationStatus } from '../../src/domain/integration-status.js';
 import { connectorFactories } from '../../src/runtime/connectors/registry.js';
+import { PROBES_PER_APPLICATION } from '../../src/resources/integrations/probe-route.js';
 import { buildTestApp, mqttIntegration, type TestApp } from '../support/app.js';
 import { aedesBroker, freePort, plainBroker, silentServer, type Broker } from '../support/mqtt-brokers.js';
 import { storeTargets } from '../support/stores.js';
@@ -97,6 +98,22 @@ describe('POST …/integrations/probe', () => {
       const answer = await probe(body({ port: silent.port }));
       expect(answer).toEqual({ success: false, error: 'Connection timed out after 1000 ms' });
       expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it(`runs at most ${PROBES_PER_APPLICATION} at once per application (429 beyond)`, async () => {
+    const silent = await silentServer();
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: PROBES_PER_APPLICATION + 2 }, () => t.request('POST', `/applications/${appId}/integrations/probe`, { body: body({ port: silent.port }) })),
+      );
+      const statuses = answers.map((r) => r.statusCode).sort();
+      expect(statuses).toEqual([...Array<number>(PROBES_PER_APPLICATION).fill(200), 429, 429]);
+      expect(answers.find((r) => r.statusCode === 429)!.json()).toMatchObject({ type: 'TooManyRequests' });
+      // Once they are over, the application may test again.
+      expect((await probe(body({ port: broker.port }))).success).toBe(true);
     } finally {
       await silent.close();
     }

@@ -104,6 +104,10 @@ describe.each(storeTargets())('GET …/integrationStatusStream on $name', (targe
     await stream.next((e) => e.event === 'integrationStatus');
     expect((await t.request('DELETE', `/applications/${app}`)).statusCode).toBe(200);
     await within(stream.ended, 'the stream to end', 2000);
+    // A stream's life is not a request duration.
+    const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).not.toMatch(/^tributary_http_request_duration_seconds_count\{route="\/applications\/:applicationId\/integrationStatusStream",method="GET",status_code="200"\}/m);
+    expect(metrics.body).toMatch(/^tributary_http_request_duration_seconds_count\{route="\/applications\/:applicationId",method="DELETE",status_code="200"\} [1-9]/m);
   });
 
   it('is refused without a token, and 404 for an application that does not exist', async () => {

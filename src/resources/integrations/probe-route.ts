@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { TooManyRequestsError } from '../../errors.js';
 import { errorResponses } from '../../http/common-schemas.js';
 import { commonQuery, paramsSchema } from '../../http/query.js';
 import type { IntegrationSpec } from '../../domain/integration-spec.js';
@@ -11,6 +12,13 @@ import type { IntegrationService } from './service.js';
 export interface ProbePort {
   probe(spec: IntegrationSpec): Promise<ProbeResult>;
 }
+
+/**
+ * Connection tests one application may run at once: each is an outbound
+ * connection made on demand, outside CONNECT_RATE, so a script looping on
+ * the endpoint must not turn Tributary into a connection cannon.
+ */
+export const PROBES_PER_APPLICATION = 10;
 
 const probeResult = {
   type: 'object',
@@ -29,6 +37,7 @@ const probeResult = {
  * reason, since the request itself was fine.
  */
 export function integrationProbeRoute(app: FastifyInstance, service: IntegrationService, runtime: ProbePort): void {
+  const inFlight = new Map<string, number>();
   app.post<{ Params: { applicationId: string }; Body: IntegrationInput }>('/applications/:applicationId/integrations/probe', {
     config: { scopes: SCOPES.integrations.probe },
     schema: {
@@ -37,8 +46,21 @@ export function integrationProbeRoute(app: FastifyInstance, service: Integration
       params: paramsSchema('applicationId'),
       querystring: commonQuery,
       body: integrationPost,
-      response: { 200: probeResult, ...errorResponses(404) },
+      response: { 200: probeResult, ...errorResponses(404, 429) },
     },
-    handler: async (request) => runtime.probe(service.validate(request.params.applicationId, request.body)),
+    handler: async (request) => {
+      const { applicationId } = request.params;
+      const spec = service.validate(applicationId, request.body);
+      const running = inFlight.get(applicationId) ?? 0;
+      if (running >= PROBES_PER_APPLICATION) throw new TooManyRequestsError(`${PROBES_PER_APPLICATION} connection tests of this application are already running`, 1);
+      inFlight.set(applicationId, running + 1);
+      try {
+        return await runtime.probe(spec);
+      } finally {
+        const left = (inFlight.get(applicationId) ?? 1) - 1;
+        if (left === 0) inFlight.delete(applicationId);
+        else inFlight.set(applicationId, left);
+      }
+    },
   });
 }
