@@ -68,42 +68,44 @@ function Integrations({ applicationId }: { applicationId: string }) {
       {list.data === undefined && !list.error ? <Loading /> : null}
       {list.data && items.length === 0 ? <p class="muted">{query.filter ? 'No integration matches the filter.' : 'No integrations yet.'}</p> : null}
       {items.length > 0 ? (
-        <table class="list">
-          <thead>
-            <tr>
-              <SortHeader field="name" label="Name" query={query} onChange={setQuery} />
-              <SortHeader field="integrationType" label="Type" query={query} onChange={setQuery} />
-              <th scope="col">Status</th>
-              <th scope="col">Last error</th>
-              <th scope="col">Next attempt</th>
-              <SortHeader field="lastUpdated" label="Updated" query={query} onChange={setQuery} />
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((integration) => (
-              <tr key={integration.id} data-integration={integration.id}>
-                <td>
-                  <a href={href.integration(applicationId, integration.id)}>{integration.name}</a>
-                </td>
-                <td>{TYPE_LABELS[integration.integrationType] ?? integration.integrationType}</td>
-                <td>
-                  <StatusLight state={stateOf(integration)} />
-                </td>
-                <td class="error-text">{errorOf(integration) ?? ''}</td>
-                <td>{formatDue(integration.status?.nextAttempt, now)}</td>
-                <td>{new Date(integration.lastUpdated).toLocaleString()}</td>
-                <td>
-                  <button type="button" class="small" onClick={() => void toggle(integration)} aria-label={`${integration.enabled ? 'Disable' : 'Enable'} ${integration.name}`}>
-                    {integration.enabled ? 'Disable' : 'Enable'}
-                  </button>
-                </td>
+        <div class="scroll">
+          <table class="list">
+            <thead>
+              <tr>
+                <SortHeader field="name" label="Name" query={query} onChange={setQuery} />
+                <SortHeader field="integrationType" label="Type" query={query} onChange={setQuery} />
+                <th scope="col">Status</th>
+                <th scope="col">Last error</th>
+                <th scope="col">Next attempt</th>
+                <SortHeader field="lastUpdated" label="Updated" query={query} onChange={setQuery} />
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {items.map((integration) => (
+                <tr key={integration.id} data-integration={integration.id}>
+                  <td>
+                    <a href={href.integration(applicationId, integration.id)}>{integration.name}</a>
+                  </td>
+                  <td>{TYPE_LABELS[integration.integrationType] ?? integration.integrationType}</td>
+                  <td>
+                    <StatusLight state={stateOf(integration)} />
+                  </td>
+                  <td class="error-text">{errorOf(integration) ?? ''}</td>
+                  <td>{formatDue(integration.status?.nextAttempt, now)}</td>
+                  <td>{new Date(integration.lastUpdated).toLocaleString()}</td>
+                  <td>
+                    <button type="button" class="small" onClick={() => void toggle(integration)} aria-label={`${integration.enabled ? 'Disable' : 'Enable'} ${integration.name}`}>
+                      {integration.enabled ? 'Disable' : 'Enable'}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       {list.data && list.data.totalCount > 0 ? <Pager query={query} totalCount={list.data.totalCount} onChange={setQuery} noun="integrations" /> : null}
     </section>

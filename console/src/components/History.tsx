@@ -27,24 +27,26 @@ export function History({ path, since }: { path: string; since: string }) {
       {events.error ? <Alert>{events.error}</Alert> : null}
       {events.data && events.data.items.length === 0 ? <p class="muted">Nothing yet.</p> : null}
       {events.data && events.data.items.length > 0 ? (
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Event</th>
-              <th scope="col">Detail</th>
-            </tr>
-          </thead>
-          <tbody>
-            {events.data.items.map((e) => (
-              <tr key={e.id}>
-                <td>{formatTime(e.ts)}</td>
-                <td>{e.type}</td>
-                <td>{e.message ?? ''}</td>
+        <div class="scroll">
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Event</th>
+                <th scope="col">Detail</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {events.data.items.map((e) => (
+                <tr key={e.id}>
+                  <td>{formatTime(e.ts)}</td>
+                  <td>{e.type}</td>
+                  <td>{e.message ?? ''}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
     </section>
   );

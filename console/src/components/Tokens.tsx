@@ -52,25 +52,27 @@ export function Tokens({ applicationId }: { applicationId: string }) {
       {list.data === undefined && !list.error ? <Loading /> : null}
       {list.data?.items.length === 0 ? <p class="muted">No tokens yet.</p> : null}
       {list.data && list.data.items.length > 0 ? (
-        <table class="list">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Status</th>
-              <th scope="col">Scope</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">
-                <span class="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {list.data.items.map((token) => (
-              <TokenRow key={token.id} token={token} onChange={(action) => void change(token, action)} />
-            ))}
-          </tbody>
-        </table>
+        <div class="scroll">
+          <table class="list">
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Scope</th>
+                <th scope="col">Created</th>
+                <th scope="col">Expires</th>
+                <th scope="col">
+                  <span class="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((token) => (
+                <TokenRow key={token.id} token={token} onChange={(action) => void change(token, action)} />
+              ))}
+            </tbody>
+          </table>
+        </div>
       ) : null}
       <CreateToken
         base={base}
