@@ -123,23 +123,27 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const onError = options.onError ?? (() => {});
   if (options.kind === 'sqlite') {
     // Reads run on the event loop and cannot be cut short; the writer thread bounds every write itself.
-    const { db, run, close } = openSqlite(options.file, { timeoutMs, onError });
+    const sqlite = openSqlite(options.file, { timeoutMs, onError });
     try {
-      await migrateToLatest(db as Kysely<unknown>, sqliteTraits);
+      await migrateToLatest(sqlite.db as Kysely<unknown>, sqliteTraits);
     } catch (err) {
-      await close();
+      await sqlite.close();
       throw err;
     }
-    return assemble(db, { traits: sqliteTraits }, close, { run });
+    // Migrations are not requests: they may rightly take longer than DB_TIMEOUT_MS; what follows may not.
+    sqlite.boundWrites();
+    return assemble(sqlite.db, { traits: sqliteTraits }, () => sqlite.close(), { run: sqlite.run });
   }
   await ensureSchema(options.url, options.schema, timeoutMs);
-  const { db, close } = openPostgres(options.url, options.schema, { poolSize: options.poolSize, timeoutMs });
+  // Migrations are not requests: they run on connections of their own, with no bound on a
+  // statement (a schema change may take long; a node starting beside another waits for its).
+  const migrations = openPostgres(options.url, options.schema, { poolSize: 2, timeoutMs, boundQueries: false });
   try {
-    await migrateToLatest(db as Kysely<unknown>, postgresTraits, options.schema);
-  } catch (err) {
-    await close();
-    throw err;
+    await migrateToLatest(migrations.db as Kysely<unknown>, postgresTraits, options.schema);
+  } finally {
+    await migrations.close();
   }
+  const { db, close } = openPostgres(options.url, options.schema, { poolSize: options.poolSize, timeoutMs });
   const changes = new PostgresChangeFeed(options.url, options.schema, onError, { timeoutMs });
   await changes.start();
   return assemble(db, { traits: postgresTraits, deadlineMs: timeoutMs }, async () => {

@@ -44,12 +44,11 @@ const CLIENT_MARGIN_MS = 1000;
  * client), and TCP keepalives so that a peer gone for good is noticed even
  * on a connection with nothing to say.
  */
-export function connectionConfig(connectionString: string, timeoutMs: number): pg.ClientConfig {
+export function connectionConfig(connectionString: string, timeoutMs: number, boundQueries = true): pg.ClientConfig {
   return {
     connectionString,
     connectionTimeoutMillis: timeoutMs,
-    statement_timeout: timeoutMs,
-    query_timeout: timeoutMs + CLIENT_MARGIN_MS,
+    ...(boundQueries ? { statement_timeout: timeoutMs, query_timeout: timeoutMs + CLIENT_MARGIN_MS } : {}),
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   };
@@ -141,11 +140,17 @@ export interface PostgresOptions {
   readonly poolSize?: number;
   /** DB_TIMEOUT_MS: bounds connecting, waiting for a pooled connection, and every query. */
   readonly timeoutMs: number;
+  /**
+   * False for migrations: a schema change may rightly take longer than any
+   * request, and a node starting beside another waits for the other's
+   * migrations to end. Connecting stays bounded.
+   */
+  readonly boundQueries?: boolean;
 }
 
 export function openPostgres(connectionString: string, schema: string, options: PostgresOptions): { db: Kysely<Database>; close: () => Promise<void> } {
   const pool = new pg.Pool({
-    ...connectionConfig(connectionString, options.timeoutMs),
+    ...connectionConfig(connectionString, options.timeoutMs, options.boundQueries ?? true),
     max: options.poolSize ?? 20,
     // connectionTimeoutMillis also bounds the wait for a free pooled connection: past it the request gets a 503.
     idleTimeoutMillis: 30_000,

@@ -13,9 +13,10 @@ export interface SqliteWriterOptions {
   /**
    * DB_TIMEOUT_MS: a request not answered within this many ms fails with an
    * error the store reports as unavailable (503). The writer may still carry
-   * it out; its late answer is dropped.
+   * it out; its late answer is dropped. Unset: answers are waited for as long
+   * as they take (see setTimeout).
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   readonly onError?: (message: string) => void;
 }
 
@@ -28,8 +29,8 @@ export interface SqliteWriterOptions {
  */
 export class SqliteWriter {
   private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve(outcomes: WriteOutcome[]): void; reject(error: Error): void; timer: NodeJS.Timeout }>();
-  private readonly timeoutMs: number;
+  private readonly waiting = new Map<number, { resolve(outcomes: WriteOutcome[]): void; reject(error: Error): void; timer: NodeJS.Timeout | undefined }>();
+  private timeoutMs: number | undefined;
   private readonly onError: (message: string) => void;
   private nextId = 0;
   private readonly statements = new Map<string, number>();
@@ -38,7 +39,7 @@ export class SqliteWriter {
   private closed = false;
 
   constructor(file: string, pragmas: readonly string[], options: SqliteWriterOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.timeoutMs = options.timeoutMs;
     this.onError = options.onError ?? (() => {});
     const workerData: WriterData = { file, pragmas };
     this.worker = startThread('sqlite-writer-thread', import.meta.url, { workerData });
@@ -68,6 +69,11 @@ export class SqliteWriter {
     this.makeRoom(1);
     const [outcome] = await this.send({ kind: 'one', op: this.sendable(op) });
     return outcome!;
+  }
+
+  /** Bounds the wait for each answer from now on (undefined: no bound), e.g. once migrations, which may rightly take long, are done. */
+  setTimeout(timeoutMs: number | undefined): void {
+    this.timeoutMs = timeoutMs;
   }
 
   async close(): Promise<void> {
@@ -111,16 +117,20 @@ export class SqliteWriter {
         reject(err instanceof Error ? err : new Error(String(err)));
         return;
       }
-      const timer = setTimeout(() => {
-        this.settled(id, timer);
-        // SQLite's own name for a wait that ran out; the store answers it 503.
-        reject(Object.assign(new Error(`The SQLite writer did not answer within ${this.timeoutMs} ms`), { code: 'SQLITE_BUSY_TIMEOUT' }));
-      }, this.timeoutMs);
+      const timeoutMs = this.timeoutMs;
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              this.settled(id, timer);
+              // SQLite's own name for a wait that ran out; the store answers it 503.
+              reject(Object.assign(new Error(`The SQLite writer did not answer within ${timeoutMs} ms`), { code: 'SQLITE_BUSY_TIMEOUT' }));
+            }, timeoutMs);
       this.waiting.set(id, { resolve, reject, timer });
     });
   }
 
-  private settled(id: number, timer: NodeJS.Timeout): void {
+  private settled(id: number, timer: NodeJS.Timeout | undefined): void {
     clearTimeout(timer);
     this.waiting.delete(id);
     if (this.waiting.size === 0) this.worker.unref();

@@ -35,7 +35,7 @@ const CHECKPOINT_PAGES = 10_000;
 const CHECKPOINT_INTERVAL_MS = 200;
 
 export interface SqliteOptions {
-  /** DB_TIMEOUT_MS: the longest a write waits for a lock, and for the writer's answer (default 5000). */
+  /** DB_TIMEOUT_MS: the longest a write waits for a lock, and (once boundWrites() is called) for the writer's answer; default 5000. */
   readonly timeoutMs?: number;
   readonly onError?: (message: string) => void;
 }
@@ -71,7 +71,15 @@ function restrictCompanions(file: string): void {
  * loop for reads, a writer thread for writes, and a checkpointer thread (see
  * sqlite-group-commit.ts, sqlite-writer.ts and sqlite-checkpointer.ts).
  */
-export function openSqlite(file: string, options: SqliteOptions = {}): { db: Kysely<Database>; run: QueryRunner; close: () => Promise<void> } {
+export interface OpenedSqlite {
+  readonly db: Kysely<Database>;
+  readonly run: QueryRunner;
+  /** Bounds the writer's answers by `timeoutMs` from now on; until then they are waited for as long as they take (migrations). */
+  readonly boundWrites: () => void;
+  readonly close: () => Promise<void>;
+}
+
+export function openSqlite(file: string, options: SqliteOptions = {}): OpenedSqlite {
   const onError = options.onError ?? (() => {});
   const timeoutMs = options.timeoutMs ?? 5000;
   prepareFiles(file);
@@ -84,13 +92,14 @@ export function openSqlite(file: string, options: SqliteOptions = {}): { db: Kys
     database.close();
     throw err;
   }
-  const writer = new SqliteWriter(file, [...CONNECTION_PRAGMAS, `busy_timeout = ${timeoutMs}`, `wal_autocheckpoint = ${CHECKPOINT_PAGES}`], { timeoutMs, onError });
+  const writer = new SqliteWriter(file, [...CONNECTION_PRAGMAS, `busy_timeout = ${timeoutMs}`, `wal_autocheckpoint = ${CHECKPOINT_PAGES}`], { onError });
   const checkpointer = startCheckpointer(file, CHECKPOINT_INTERVAL_MS, onError, timeoutMs);
   const { dialect, run } = groupCommit(database, writer);
   const db = new Kysely<Database>({ dialect });
   return {
     db,
     run,
+    boundWrites: () => writer.setTimeout(timeoutMs),
     close: async () => {
       await db.destroy();
       await checkpointer.stop();
