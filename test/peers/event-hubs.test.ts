@@ -1,7 +1,9 @@
+import { createHmac } from 'node:crypto';
 import { EventHubConsumerClient, EventHubProducerClient, earliestEventPosition } from '@azure/event-hubs';
 import type { EventPosition, ReceivedEventData, Subscription } from '@azure/event-hubs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startEventHubsPeer } from './event-hubs/index.js';
+import { checkSasToken } from './event-hubs/sas.js';
 import type { EventHubsPeer } from './event-hubs/index.js';
 import { waitFor } from '../support/wait.js';
 
@@ -104,14 +106,40 @@ describe('Event Hubs peer', () => {
     const inclusive = collect(consumer(name), '0', { sequenceNumber: 3, isInclusive: true });
     const latest = collect(consumer(name), '0', { offset: '@latest' });
     await waitFor(() => (afterSequence.received.length >= 2 && afterOffset.received.length >= 1 && inclusive.received.length >= 1 ? true : undefined), 'resumed reads');
-    // Let the @latest reader attach before appending.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The @latest reader must be attached before the append it is to see.
+    await waitFor(() => (peer.receivers(name, '0') === 4 ? true : undefined), 'four receivers');
     peer.append(name, '0', { body: 'e4' });
     await waitFor(() => (latest.received.length >= 1 ? true : undefined), 'the latest reader');
     expect(afterSequence.received.map(bodyOf).slice(0, 2)).toEqual(['e2', 'e3']);
     expect(afterOffset.received[0]!.body).toBe('e3');
     expect(inclusive.received[0]!.body).toBe('e3');
     expect(latest.received.map(bodyOf)).toEqual(['e4']);
+  });
+
+  it('reads from an enqueued time', async () => {
+    const name = hub(1);
+    peer.append(name, '0', { body: 'old' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const since = new Date();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    peer.append(name, '0', { body: 'new' });
+    const reader = collect(consumer(name), '0', { enqueuedOn: since });
+    await waitFor(() => reader.received[0], 'the event after the time');
+    expect(reader.received.map(bodyOf)).toEqual(['new']);
+  });
+
+  it('checks SAS tokens: signature, expiry, audience', () => {
+    const keys = [{ name: 'k', key: 'secret' }];
+    const token = (key: string, expiry: number, audience = 'sb://ns/hub') => {
+      const sr = encodeURIComponent(audience);
+      const sig = encodeURIComponent(createHmac('sha256', key).update(`${sr}\n${expiry}`).digest('base64'));
+      return `SharedAccessSignature sr=${sr}&sig=${sig}&se=${expiry}&skn=k`;
+    };
+    const later = Math.floor(Date.now() / 1000) + 60;
+    expect(checkSasToken(token('secret', later), 'sb://ns/hub/ConsumerGroups/$default/Partitions/0', keys)).toBe('ns/hub');
+    expect(checkSasToken(token('wrong', later), 'sb://ns/hub', keys)).toMatchObject({ status: 401, description: 'InvalidSignature: The token has an invalid signature.' });
+    expect(checkSasToken(token('secret', later - 120), 'sb://ns/hub', keys)).toMatchObject({ status: 401, description: expect.stringMatching(/^ExpiredToken/) as unknown });
+    expect(checkSasToken(token('secret', later, 'sb://ns/other'), 'sb://ns/hub', keys)).toMatchObject({ status: 401, description: expect.stringMatching(/^InvalidAudience/) as unknown });
   });
 
   it('refuses a wrong key as the service does', async () => {

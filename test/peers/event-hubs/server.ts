@@ -28,6 +28,8 @@ export interface EventHubsPeer {
   append(hubName: string, partitionId: string, ...events: NewEvent[]): StoredEvent[];
   /** Every event a partition keeps, in order. */
   events(hubName: string, partitionId: string): readonly StoredEvent[];
+  /** How many receivers are attached to a partition now (any consumer group). */
+  receivers(hubName: string, partitionId: string): number;
   /** What clients sent to the hub, over all partitions (by partition, then sequence number). */
   sent(hubName: string): StoredEvent[];
   /** Makes a partition fail (receivers detached and refused, sends rejected) with `description`; null heals it. */
@@ -206,6 +208,10 @@ export async function startEventHubsPeer(key: SharedAccessKey = { name: 'RootMan
     },
     append: (hubName, partitionId, ...events) => events.map((event) => partitionOf(hubName, partitionId).append(recordOf(event))),
     events: (hubName, partitionId) => partitionOf(hubName, partitionId).events,
+    receivers: (hubName, partitionId) => {
+      const partition = partitionOf(hubName, partitionId);
+      return [...subscriptions.values()].filter((subscription) => subscription.partition === partition).length;
+    },
     sent: (hubName) => [...hubOf(hubName).partitions.values()].flatMap((partition) => partition.events.filter((event) => event.fromClient)),
     failPartition(hubName, partitionId, description) {
       const partition = partitionOf(hubName, partitionId);
