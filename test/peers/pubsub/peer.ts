@@ -3,7 +3,7 @@ import { loadPubSubServices } from './proto.js';
 import { PubsubState, Subscription } from './state.js';
 import { fail, notFound, UNAUTHENTICATED } from './status.js';
 import type { Failure } from './status.js';
-import { streamingPull } from './streaming-pull.js';
+import { streamingPull, tap } from './streaming-pull.js';
 import type { StreamingPullRequest } from './streaming-pull.js';
 
 /**
@@ -26,6 +26,8 @@ export interface PubSubPeer {
   createTopic(project: string, topic: string): void;
   publish(project: string, topic: string, data: string | Buffer, attributes?: Record<string, string>): string;
   subscription(project: string, id: string): Subscription | undefined;
+  /** A subscription of the test's own on `topic` (created if missing): every message's data, in order. */
+  tap(project: string, topic: string): { next(): Promise<string> };
   /** Ends every StreamingPull with UNAVAILABLE, as Google does when it moves a stream. */
   dropStreams(): void;
   close(): Promise<void>;
@@ -33,7 +35,12 @@ export interface PubSubPeer {
 
 const ID = /^[A-Za-z][\w.~+%-]{2,254}$/;
 
-export async function startPubSubPeer(): Promise<PubSubPeer> {
+export interface PubSubPeerOptions {
+  /** Topics spring into being when first named (a convenience for the contract suite; Pub/Sub answers NOT_FOUND). */
+  autoCreateTopics?: boolean;
+}
+
+export async function startPubSubPeer(options: PubSubPeerOptions = {}): Promise<PubSubPeer> {
   const { Publisher, Subscriber } = loadPubSubServices();
   const state = new PubsubState();
   const streams = new Set<grpc.ServerDuplexStream<StreamingPullRequest, unknown>>();
@@ -51,6 +58,7 @@ export async function startPubSubPeer(): Promise<PubSubPeer> {
       }
     };
   const topicOf = (name: string) => {
+    if (options.autoCreateTopics) state.topics.add(name);
     if (!state.topics.has(name)) throw notFound(name);
     return { name };
   };
@@ -137,6 +145,7 @@ export async function startPubSubPeer(): Promise<PubSubPeer> {
       return state.publish(name, [{ data: Buffer.from(data), attributes }])[0]!;
     },
     subscription: (project, id) => state.subscriptions.get(`projects/${project}/subscriptions/${id}`),
+    tap: (project, topic) => tap(state, `projects/${project}/topics/${topic}`),
     dropStreams() {
       for (const call of streams) call.emit('error', fail(grpc.status.UNAVAILABLE, 'The service was unable to fulfill your request. Please try again. [code=8a75]'));
     },

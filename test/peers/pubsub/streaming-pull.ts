@@ -1,5 +1,8 @@
 import type * as grpc from '@grpc/grpc-js';
-import type { PubsubMessage, PubsubState, Receiver, Subscription } from './state.js';
+import { randomUUID } from 'node:crypto';
+import { Subscription } from './state.js';
+import type { PubsubMessage, PubsubState, Receiver } from './state.js';
+import { within } from '../../support/wait.js';
 import { notFound, UNAUTHENTICATED } from './status.js';
 
 export interface StreamingPullRequest {
@@ -48,4 +51,29 @@ export function streamingPull(call: grpc.ServerDuplexStream<StreamingPullRequest
   call.on('cancelled', stop);
   call.on('error', stop);
   call.on('close', stop);
+}
+
+/** A subscription read inside the peer (no gRPC): each message is acknowledged as it is taken. */
+export function tap(state: PubsubState, topic: string): { next(): Promise<string> } {
+  state.topics.add(topic);
+  const subscription = new Subscription(`${topic.replace('/topics/', '/subscriptions/')}-tap-${randomUUID()}`, topic, 60);
+  state.subscriptions.set(subscription.name, subscription);
+  const arrived: string[] = [];
+  const waiting: ((data: string) => void)[] = [];
+  subscription.receivers.add({
+    ackDeadlineSeconds: 60,
+    deliver: (ackId, message) => {
+      subscription.ack(ackId);
+      const data = message.data.toString();
+      const take = waiting.shift();
+      if (take) take(data);
+      else arrived.push(data);
+    },
+  });
+  return {
+    next: () => {
+      const ready = arrived.shift();
+      return ready !== undefined ? Promise.resolve(ready) : within(new Promise<string>((resolve) => waiting.push(resolve)), `a message on ${topic}`);
+    },
+  };
 }

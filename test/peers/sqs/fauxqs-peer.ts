@@ -24,6 +24,8 @@ export interface SqsPeer {
   send(queueUrl: string, body: string, attributes?: Record<string, string>): Promise<void>;
   /** ApproximateNumberOfMessages (visible) and …NotVisible (received, not yet deleted). */
   counts(queueUrl: string): Promise<{ visible: number; inFlight: number }>;
+  /** Bodies sent to each queue (SendMessage, by anyone), in order: what "the peer got there". */
+  sentTo(queueUrl: string): readonly string[];
   /** The most ReceiveMessage calls that were in flight at once since the last reset. */
   readonly maxReceivesInFlight: number;
   resetReceiveCount(): void;
@@ -55,6 +57,7 @@ export async function startSqsPeer(): Promise<SqsPeer> {
 
   let receives = 0;
   let maxReceives = 0;
+  const sent = new Map<string, string[]>();
   async function forward(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const receiving = request.headers['x-amz-target'] === 'AmazonSQS.ReceiveMessage';
     if (receiving) maxReceives = Math.max(maxReceives, ++receives);
@@ -67,7 +70,9 @@ export async function startSqsPeer(): Promise<SqsPeer> {
 
   async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const region = /Credential=[^/]+\/\d+\/([^/]+)\//.exec(request.headers.authorization ?? '')?.[1] ?? REGION;
-    const body = (await readBody(request)).toString('utf8').replaceAll(ours, theirs(region));
+    const text = (await readBody(request)).toString('utf8');
+    if (request.headers['x-amz-target'] === 'AmazonSQS.SendMessage') record(text);
+    const body = text.replaceAll(ours, theirs(region));
     const headers = { ...request.headers };
     delete headers['content-length'];
     const reply = await app.inject({ method: request.method as 'POST', url: request.url ?? '/', headers, payload: body });
@@ -76,6 +81,18 @@ export async function startSqsPeer(): Promise<SqsPeer> {
     }
     response.statusCode = reply.statusCode;
     response.end(reply.body.replace(theirsPattern, ours));
+  }
+
+  function record(text: string): void {
+    try {
+      const { QueueUrl, MessageBody } = JSON.parse(text) as { QueueUrl?: string; MessageBody?: string };
+      if (QueueUrl === undefined || MessageBody === undefined) return;
+      const bodies = sent.get(QueueUrl) ?? [];
+      bodies.push(MessageBody);
+      sent.set(QueueUrl, bodies);
+    } catch {
+      // fauxqs answers what it cannot parse; nothing to record.
+    }
   }
 
   const endpoint = `http://127.0.0.1:${port}`;
@@ -102,6 +119,7 @@ export async function startSqsPeer(): Promise<SqsPeer> {
         inFlight: Number(output.Attributes?.ApproximateNumberOfMessagesNotVisible ?? NaN),
       };
     },
+    sentTo: (queueUrl) => sent.get(queueUrl) ?? [],
     get maxReceivesInFlight() {
       return maxReceives;
     },

@@ -12,6 +12,7 @@ import type { Broker, Transport } from '../../support/mqtt-brokers.js';
 import { recordEvents, within } from '../../support/wait.js';
 import type { EventRecorder } from '../../support/wait.js';
 import { WS_PATH, wsServer, wsSpec } from '../../support/ws-servers.js';
+import { googlePubSubTarget, particleTarget, sqsTarget } from '../../peers/contract-targets.js';
 
 /**
  * The one behaviour every connector owes the supervisor (src/runtime/connector.ts),
@@ -21,6 +22,8 @@ interface ContractTarget {
   readonly factory: ConnectorFactory;
   /** False where topics mean nothing on the wire (WebSocket). */
   readonly hasTopics: boolean;
+  /** Joins the parts of a topic name where `/` is not allowed in one (Pub/Sub); `/` otherwise. */
+  readonly separator?: string;
   spec(topics: readonly string[]): IntegrationSpec;
   /** The topic a message sent on `topic` is reported under. */
   reportedTopic(topic: string): string;
@@ -51,14 +54,15 @@ function connectorContract(name: string, setup: () => Promise<ContractTarget>): 
     });
 
     function start(topics: readonly string[] = []): { connector: Connector; spec: IntegrationSpec; recorder: EventRecorder } {
-      prefix = `contract/${randomUUID()}`;
-      const spec = target.spec(topics.map((topic) => `${prefix}/${topic}`));
+      prefix = `contract${separator()}${randomUUID()}`;
+      const spec = target.spec(topics.map((suffix) => topic(suffix)));
       const recorder = recordEvents();
       const connector = target.factory(spec, recorder.events, OPTIONS);
       open.push(connector);
       return { connector, spec, recorder };
     }
-    const topic = (suffix: string) => `${prefix}/${suffix}`;
+    const separator = () => target.separator ?? '/';
+    const topic = (suffix: string) => `${prefix}${separator()}${suffix}`;
     const payloadOf = (message: { payload: Buffer | string }) => message.payload.toString();
 
     it('connects, then delivers what the peer sends', async () => {
@@ -214,3 +218,6 @@ for (const transport of mqttTransports) {
 }
 connectorContract('WebSocket over ws', () => websocketTarget(false));
 connectorContract('WebSocket over wss', () => websocketTarget(true));
+connectorContract('Particle (test/peers/particle)', particleTarget);
+connectorContract('SQS (fauxqs, test/peers/sqs)', sqsTarget);
+connectorContract('Google Pub/Sub (test/peers/pubsub)', googlePubSubTarget);

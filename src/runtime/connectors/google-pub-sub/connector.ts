@@ -167,4 +167,6 @@ export class GooglePubSubConnector implements Connector {
   }
 }
 
-export const createGooglePubSubConnector: ConnectorFactory = (spec, events, options) => new GooglePubSubConnector(spec, events, options);
+/** A ConnectorFactory that also takes the endpoint option (see GooglePubSubOptions). */
+export const createGooglePubSubConnector = ((spec: IntegrationSpec, events: ConnectorEvents, options: GooglePubSubOptions): Connector =>
+  new GooglePubSubConnector(spec, events, options)) satisfies ConnectorFactory;
