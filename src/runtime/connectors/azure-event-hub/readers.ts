@@ -49,9 +49,10 @@ export class PartitionReaders {
       const subscription = this.consumer.subscribe(
         id,
         {
-          processInitialize: async (context) => this.#initialize(context),
-          processEvents: async (events, context) => this.#received(events, context),
-          processError: async (error, context) => this.#failed(error, context.partitionId),
+          // The partition is this subscription's own: the SDK leaves context.partitionId empty for errors of its processor loop.
+          processInitialize: async (context) => this.#initialize(id, context),
+          processEvents: async (events, context) => this.#received(id, events, context),
+          processError: async (error) => this.#failed(error, id),
         },
         { startPosition, maxBatchSize: MAX_BATCH, maxWaitTimeInSeconds: WAIT_SECONDS },
       );
@@ -73,16 +74,15 @@ export class PartitionReaders {
     };
   }
 
-  #initialize(context: PartitionContext): void {
+  #initialize(id: string, context: PartitionContext): void {
     if (this.#stopped) return;
-    this.#contexts.set(context.partitionId, context);
+    this.#contexts.set(id, context);
     // A (re)started receiver reads from the last checkpoint: what was handed out after it comes again.
-    this.#ledgers.get(context.partitionId)?.reset();
+    this.#ledgers.get(id)?.reset();
   }
 
-  #received(events: ReceivedEventData[], context: PartitionContext): void {
+  #received(id: string, events: ReceivedEventData[], context: PartitionContext): void {
     if (this.#stopped) return;
-    const id = context.partitionId;
     this.#contexts.set(id, context);
     if (this.#troubles.delete(id)) this.#report();
     this.events.alive();
@@ -95,7 +95,7 @@ export class PartitionReaders {
   #failed(error: Error, partitionId: string): void {
     if (this.#stopped) return;
     const reason = describeEventHubError(error, this.target);
-    this.#troubles.set(partitionId, partitionId === '' ? reason : `Partition ${partitionId}: ${reason}`);
+    this.#troubles.set(partitionId, `Partition ${partitionId}: ${reason}`);
     this.#report();
   }
 
