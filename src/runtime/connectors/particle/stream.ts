@@ -65,6 +65,8 @@ export function openEventStream(url: URL, token: string, timeouts: { connectMs: 
         parser.push(chunk);
       });
       response.once('end', () => end(STREAM_ENDED));
+      // A connection cut mid-stream may close the response without an 'end'.
+      response.once('close', () => end(STREAM_ENDED));
       response.once('error', (error) => end(describeParticleError(error, targetOf(url))));
     });
   });
