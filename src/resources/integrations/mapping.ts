@@ -1,5 +1,5 @@
 import { links, paths } from '../../http/links.js';
-import type { IntegrationRow } from '../../store/store.js';
+import type { IntegrationRow, IntegrationStatus } from '../../store/store.js';
 import type { IntegrationSpec } from '../../domain/integration-spec.js';
 import { CONFIG_KEYS } from '../../domain/integration-types.js';
 
@@ -17,7 +17,7 @@ export function toIntegration(row: IntegrationRow, spec: IntegrationSpec, withLi
     enabled: row.enabled,
     topics: row.topics,
     [CONFIG_KEYS[spec.integrationType]]: spec.config,
-    status: row.status,
+    status: statusOf(row),
     _type: 'integration',
     ...links(withLinks, {
       self: paths.integration(row.applicationId, row.id),
@@ -25,4 +25,14 @@ export function toIntegration(row: IntegrationRow, spec: IntegrationSpec, withLi
       integrations: paths.integrations(row.applicationId),
     }),
   };
+}
+
+/**
+ * The stored status with its `state` (SPEC §9) always there: a disabled
+ * integration is `disabled` whatever was last written, and an enabled one the
+ * runtime has not reported on yet is `connecting`.
+ */
+function statusOf(row: IntegrationRow): IntegrationStatus {
+  if (!row.enabled) return row.status.state === 'disabled' ? row.status : { ...row.status, state: 'disabled' };
+  return row.status.state === undefined || row.status.state === 'disabled' ? { ...row.status, state: 'connecting' } : row.status;
 }

@@ -1,3 +1,4 @@
+import { INTEGRATION_STATES } from '../../domain/integration-status.js';
 import { linkSchema } from '../../http/links.js';
 import { configResponseSchemas, configSchemas } from './config-schemas.js';
 import { CONFIG_KEYS, INTEGRATION_TYPES } from '../../domain/integration-types.js';
@@ -61,6 +62,8 @@ export const integrationStatus = {
     disconnectInfo: { type: 'object', properties: { ts: nullableNumber, error: { type: 'string' } } },
     lastKeepAlive: { type: 'number' },
     nextAttempt: { type: 'number' },
+    state: { type: 'string', enum: INTEGRATION_STATES, description: 'connecting, connected, reconnecting (waiting for nextAttempt), disabled or unsupported' },
+    node: { type: 'string', description: 'The cluster node holding the connection' },
   },
 } as const;
 
