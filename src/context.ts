@@ -73,7 +73,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       events,
       auth,
       users: new UserService(theStore),
-      applications: new ApplicationService(theStore, events),
+      applications: new ApplicationService(theStore, events, (applicationId) => integrations.specsOfApplication(applicationId)),
       tokens: new TokenService(theStore, auth, events),
       integrations,
       runtime,

@@ -10,6 +10,8 @@ export interface DomainEventMap {
   integrationUpdated: [before: IntegrationSpec, after: IntegrationSpec];
   integrationDeleted: [integration: { id: string; applicationId: string }];
   applicationDeleted: [application: { id: string; integrationIds: readonly string[] }];
+  /** Integrations gone for good (deleted, or with their application), as they were: for cleanups at the service (Pub/Sub subscriptions). */
+  integrationsRemoved: [integrations: readonly IntegrationSpec[]];
   tokenChanged: [token: { id: string; applicationId: string }];
 }
 

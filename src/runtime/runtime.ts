@@ -28,7 +28,12 @@ export interface RuntimeDeps {
   readonly random?: () => number;
   /** Told of every link's events, messages and publishes (the metrics). */
   readonly observer?: RuntimeObserver;
+  /** What a type leaves at the service that goes with a deleted integration (Pub/Sub subscriptions). */
+  readonly cleanups?: Partial<Record<IntegrationType, ConnectorCleanup>>;
 }
+
+/** Removes what an integration created at its service; called once the integration is deleted. */
+export type ConnectorCleanup = (spec: IntegrationSpec, options: ConnectorOptions) => Promise<void>;
 
 /** How often statuses reach the store; GET shows a change within this. */
 const STATUS_FLUSH_MS = 200;
@@ -45,8 +50,7 @@ export class Runtime {
   readonly statuses: StatusFeed;
   /** One connection attempt with a config that is not stored (POST …/integrations/probe), with the links' connector options. */
   readonly probe: (spec: IntegrationSpec) => Promise<ProbeResult>;
-  /** True from the end of start() (every enabled integration linked) until stop(): GET /ready. */
-  started = false;
+  private running = false;
 
   constructor(deps: RuntimeDeps) {
     const { config } = deps;
@@ -82,6 +86,13 @@ export class Runtime {
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.observer ? { observer: deps.observer } : {}),
     });
+    deps.events.on('integrationsRemoved', (specs) => {
+      for (const spec of specs) {
+        deps.cleanups?.[spec.integrationType]?.(spec, connectorOptions).catch((err: unknown) => {
+          logger.warn({ err, integrationId: spec.id }, 'could not remove what the integration left at its service');
+        });
+      }
+    });
     const { store, bus, supervisor } = { store: deps.store, bus: this.bus, supervisor: this.supervisor };
     this.messages = {
       retaining: log.retaining,
@@ -94,14 +105,19 @@ export class Runtime {
     };
   }
 
+  /** True from the end of start() (every enabled integration linked) until stop(): GET /ready. */
+  get started(): boolean {
+    return this.running;
+  }
+
   start(): Promise<void> {
     this.log.start();
-    return this.supervisor.start().then(() => void (this.started = true));
+    return this.supervisor.start().then(() => void (this.running = true));
   }
 
   /** Links first (so nothing more arrives), then what the log still holds is committed and acknowledged. */
   async stop(): Promise<void> {
-    this.started = false;
+    this.running = false;
     this.statuses.close('The server is shutting down');
     await this.supervisor.stop();
     await this.log.stop();

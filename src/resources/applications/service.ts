@@ -1,3 +1,4 @@
+import type { IntegrationSpec } from '../../domain/integration-spec.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import type { DomainEvents } from '../../events.js';
 import { newId } from '../../lib/ids.js';
@@ -21,6 +22,8 @@ export class ApplicationService {
   constructor(
     private readonly store: Store,
     private readonly events: DomainEvents,
+    /** The integrations an application takes with it when deleted (announced as integrationsRemoved). */
+    private readonly integrationsOf: (applicationId: string) => Promise<readonly IntegrationSpec[]> = async () => [],
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -68,8 +71,11 @@ export class ApplicationService {
 
   /** Deletes the application with its tokens and integrations; listeners close their connections. */
   async delete(id: string): Promise<void> {
+    const removing = await this.integrationsOf(id);
     const integrationIds = await this.store.applications.delete(id);
     if (!integrationIds) throw new NotFoundError('Application was not found');
     this.events.emit('applicationDeleted', { id, integrationIds });
+    const removed = new Set(integrationIds);
+    this.events.emit('integrationsRemoved', removing.filter((spec) => removed.has(spec.id)));
   }
 }

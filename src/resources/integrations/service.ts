@@ -120,9 +120,21 @@ export class IntegrationService {
   }
 
   async delete(applicationId: string, id: string): Promise<void> {
+    const { spec } = await this.get(applicationId, id);
     if (!(await this.store.integrations.delete(applicationId, id))) throw new NotFoundError('Integration was not found');
     this.opened.delete(id);
     this.events.emit('integrationDeleted', { id, applicationId });
+    this.events.emit('integrationsRemoved', [spec]);
+  }
+
+  /** Every integration of the application, secrets opened: what a deleted application takes with it. */
+  async specsOfApplication(applicationId: string): Promise<IntegrationSpec[]> {
+    const specs: IntegrationSpec[] = [];
+    for (let page = 0; ; page++) {
+      const found = await this.store.integrations.list(applicationId, { sortField: 'id', sortDirection: 'asc', page, perPage: 1000 });
+      for (const row of found.items) specs.push(this.specOf(row));
+      if (found.items.length < 1000) return specs;
+    }
   }
 
   /** The integration's connection history (404 when the integration does not exist). */
