@@ -2,10 +2,10 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authRoutes } from './auth/routes.js';
 import type { Context } from './context.js';
 import { registerAuthentication } from './http/authenticate.js';
-import { registerWriteCoalescing } from './http/coalesce-writes.js';
 import { registerCommonSchemas } from './http/common-schemas.js';
 import { registerConsole } from './http/console.js';
-import { frameworkErrors, registerErrorHandling } from './http/error-handler.js';
+import { registerEarlyAnswerClose, requestTimeouts } from './http/connections.js';
+import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerHealth } from './http/health.js';
 import { registerJsonBody } from './http/json-body.js';
 import { registerMetrics } from './metrics/routes.js';
@@ -41,11 +41,13 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     forceCloseConnections: 'idle',
     return503OnClosing: true,
     frameworkErrors,
+    clientErrorHandler,
+    ...requestTimeouts(config.requestTimeout),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   });
   app.setValidatorCompiler(validatorCompiler);
-  registerWriteCoalescing(app.server);
   registerErrorHandling(app);
+  registerEarlyAnswerClose(app);
   registerJsonBody(app);
   registerCommonSchemas(app);
   await registerOpenApi(app, VERSION);

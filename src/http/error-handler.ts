@@ -1,3 +1,5 @@
+import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '../errors.js';
 
@@ -54,4 +56,37 @@ export function registerErrorHandling(app: FastifyInstance): void {
 export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
   void send(reply, status, TYPE_BY_STATUS[status] ?? 'Validation', MESSAGE_BY_CODE[error.code] ?? error.message);
+}
+
+/** Node's own rejections of a connection, before any request reaches Fastify. */
+const CLIENT_ERRORS: Record<string, { readonly status: number; readonly type: string; readonly message: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, type: 'RequestTimeout', message: 'The request did not arrive in time' },
+  HPE_HEADER_OVERFLOW: { status: 431, type: 'Validation', message: 'The request headers are larger than the server accepts' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, type: 'PayloadTooLarge', message: 'The chunk extensions are larger than the server accepts' },
+};
+const BAD_REQUEST = { status: 400, type: 'Validation', message: 'The request is not valid HTTP' };
+const REASONS: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 413: 'Payload Too Large', 431: 'Request Header Fields Too Large' };
+
+/**
+ * Answers what Node's parser and timers reject (a malformed request, headers
+ * over the limit, a request too slow to arrive) in the API's error shape, then
+ * closes the connection. Nothing is written once a response has begun, since
+ * that would corrupt it; a reset connection gets nothing at all.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+  const inFlight = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  if (!inFlight?.headersSent) {
+    const { status, type, message } = (error.code && CLIENT_ERRORS[error.code]) || BAD_REQUEST;
+    const body = JSON.stringify({ type, message });
+    socket.write(
+      `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  // Closed once the answer has left (destroy() now could discard it before the kernel takes it), and at the latest in a second.
+  socket.destroySoon();
+  socket.setTimeout(1000, () => socket.destroy());
 }
