@@ -1,3 +1,4 @@
+import type { IntegrationSpec } from '../domain/integration-spec.js';
 import type { IntegrationStatus } from '../domain/integration-status.js';
 import type { DomainEvents } from '../events.js';
 
@@ -5,6 +6,8 @@ import type { DomainEvents } from '../events.js';
 export interface StatusListener {
   /** The integration's status is now `status` (a new integration appears this way too). */
   status(integrationId: string, status: IntegrationStatus): void;
+  /** The integration was just created; `latest` is what the runtime already said of it, if anything. */
+  created?(spec: IntegrationSpec, latest: IntegrationStatus | undefined): void;
   /** The integration was deleted: nothing more comes for it. */
   removed?(integrationId: string): void;
   /** Nothing more will come: the application was deleted, or the server is stopping. */
@@ -53,7 +56,12 @@ export class StatusFeed implements StatusPort {
     };
     on('integrationCreated', (spec) => {
       this.owners.set(spec.id, spec.applicationId);
-      this.notify(spec.applicationId, spec.id, this.latestById.get(spec.id) ?? spec.status);
+      const latest = this.latestById.get(spec.id);
+      const set = this.listeners.get(spec.applicationId);
+      for (const listener of set ?? []) {
+        if (listener.created) listener.created(spec, latest);
+        else listener.status(spec.id, latest ?? spec.status);
+      }
     });
     on('integrationUpdated', (_before, after) => this.owners.set(after.id, after.applicationId));
     on('integrationDeleted', ({ id, applicationId }) => {

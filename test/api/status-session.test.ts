@@ -27,11 +27,15 @@ describe('StatusSession: what happens while the store is read', () => {
     session.open(
       fake.stream,
       new Map([
-        ['kept', { lastKeepAlive: 1 }],
-        ['deleted', {}],
+        ['kept', { enabled: true, status: { lastKeepAlive: 1, state: 'connected' as const } }],
+        ['deleted', { enabled: true, status: {} }],
       ]),
     );
-    expect(fake.sent).toEqual([JSON.stringify({ integrationId: 'kept', status: { lastKeepAlive: 2 } }), JSON.stringify({ integrationId: 'new', status: {} })]);
+    // Shown as GET shows them: a status without a state gets the one the API gives it.
+    expect(fake.sent).toEqual([
+      JSON.stringify({ integrationId: 'kept', status: { lastKeepAlive: 2, state: 'connecting' } }),
+      JSON.stringify({ integrationId: 'new', status: { state: 'disabled' } }),
+    ]);
     // Then live.
     feed.publish('kept', { lastKeepAlive: 3 });
     expect(fake.sent.at(-1)).toBe(JSON.stringify({ integrationId: 'kept', status: { lastKeepAlive: 3 } }));

@@ -66,13 +66,14 @@ describe.each(storeTargets())('GET …/integrationStatusStream on $name', (targe
     await stream.next(statusOf(idle, () => true));
     const snapshot = stream.events.filter((e) => e.event === 'integrationStatus').map((e) => data(e).integrationId);
     expect(snapshot.sort()).toEqual([live, idle].sort());
-    // Never connected: nothing to say but, at most, its state.
-    expect(data(stream.events.find((e) => data(e).integrationId === idle)!).status).not.toHaveProperty('connectInfo');
+    // Never connected: its state is all there is to say, as GET says it.
+    expect(data(stream.events.find((e) => data(e).integrationId === idle)!).status).toEqual({ state: 'disabled' });
 
     const patched = await t.request('PATCH', `/applications/${appId}/integrations/${live}`, { body: { enabled: false } });
     expect(patched.statusCode).toBe(200);
     const change = data(await stream.next(statusOf(live, (s) => s.disconnectInfo?.error === 'disabled'), 2000));
     expect(change.status.nextAttempt).toBeUndefined();
+    expect(change.status.state).toBe('disabled');
     // Only the changed integration got a new event.
     expect(stream.events.filter((e) => data(e).integrationId === idle)).toHaveLength(1);
 
@@ -89,7 +90,7 @@ describe.each(storeTargets())('GET …/integrationStatusStream on $name', (targe
     expect((await t.request('DELETE', `/applications/${app}/integrations/${doomed}`)).statusCode).toBe(200);
     const count = stream.events.filter((e) => data(e).integrationId === doomed).length;
     const later = await create(app, 'later', { enabled: false });
-    await stream.next(statusOf(later, () => true));
+    expect(data(await stream.next(statusOf(later, () => true))).status).toEqual({ state: 'disabled' });
     expect(stream.events.filter((e) => data(e).integrationId === doomed)).toHaveLength(count);
 
     const again = await open(app);

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import type { IntegrationStatus } from '../../domain/integration-status.js';
 import { principalOf } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/common-schemas.js';
 import { paramsSchema } from '../../http/query.js';
@@ -9,7 +8,7 @@ import type { StatusPort } from '../../runtime/status-feed.js';
 import { SCOPES } from '../../security/scopes.js';
 import type { IntegrationService } from '../integrations/service.js';
 import { integrationStatusEvent, statusStreamQuery, type StatusStreamQuery } from './schemas.js';
-import { StatusSession } from './session.js';
+import { StatusSession, type StoredStatus } from './session.js';
 
 const PAGE = 1000;
 
@@ -19,11 +18,11 @@ export interface StatusRouteOptions {
 }
 
 /** Every integration of the application with its stored status, a page at a time. */
-async function storedStatuses(integrations: IntegrationService, applicationId: string): Promise<Map<string, IntegrationStatus>> {
-  const found = new Map<string, IntegrationStatus>();
+async function storedStatuses(integrations: IntegrationService, applicationId: string): Promise<Map<string, StoredStatus>> {
+  const found = new Map<string, StoredStatus>();
   for (let page = 0; ; page++) {
     const { items } = await integrations.list(applicationId, { sortField: 'id', sortDirection: 'asc', page, perPage: PAGE });
-    for (const { row } of items) found.set(row.id, row.status);
+    for (const { row } of items) found.set(row.id, { enabled: row.enabled, status: row.status });
     if (items.length < PAGE) return found;
   }
 }
@@ -50,7 +49,7 @@ export function integrationStatusRoutes(app: FastifyInstance, integrations: Inte
       const release = registry.admit(principalOf(request), request.headers.authorization ?? '', applicationId, (reason) => session.ended(reason));
       // Listening first, then reading: a change made while the store is read is not missed.
       const unsubscribe = statuses.subscribe(applicationId, session);
-      let stored: Map<string, IntegrationStatus>;
+      let stored: Map<string, StoredStatus>;
       try {
         stored = await storedStatuses(integrations, applicationId);
       } catch (err) {

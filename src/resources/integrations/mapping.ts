@@ -32,7 +32,7 @@ export function toIntegration(row: IntegrationRow, spec: IntegrationSpec, withLi
  * integration is `disabled` whatever was last written, and an enabled one the
  * runtime has not reported on yet is `connecting`.
  */
-function statusOf(row: IntegrationRow): IntegrationStatus {
+export function statusOf(row: Pick<IntegrationRow, 'enabled' | 'status'>): IntegrationStatus {
   if (!row.enabled) return row.status.state === 'disabled' ? row.status : { ...row.status, state: 'disabled' };
   return row.status.state === undefined || row.status.state === 'disabled' ? { ...row.status, state: 'connecting' } : row.status;
 }
