@@ -9,7 +9,7 @@ import { TokenService } from './resources/tokens/service.js';
 import type { IntegrationType } from './domain/integration-types.js';
 import type { Clock } from './runtime/clock.js';
 import type { ConnectorFactory } from './runtime/connector.js';
-import { connectorFactories } from './runtime/connectors/registry.js';
+import { connectorCleanups, connectorFactories } from './runtime/connectors/registry.js';
 import { Runtime } from './runtime/runtime.js';
 import { loadSecretKey, loadSigningKey, verifySecretKey } from './security/keys.js';
 import { createSealer } from './security/sealer.js';
@@ -63,6 +63,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       events,
       integrations,
       factories: options.factories ?? connectorFactories,
+      cleanups: connectorCleanups,
       logger,
       observer: metrics.integrations,
       ...(options.clock ? { clock: options.clock } : {}),

@@ -11,6 +11,9 @@ import type { ConnectorFactory, ConnectorOptions } from './connector.js';
 import { MessageBus } from './message-bus.js';
 import type { MessagePort } from './message-feed.js';
 import { MessageLog } from './message-log.js';
+import { storeCheckpoints } from './checkpoints.js';
+import type { EventHubConnectorOptions } from './connectors/azure-event-hub/checkpoints.js';
+import type { GooglePubSubOptions } from './connectors/google-pub-sub/config.js';
 import type { RuntimeObserver } from './observer.js';
 import { probeConnection, type ProbeResult } from './probe.js';
 import { StatusFeed } from './status-feed.js';
@@ -56,7 +59,12 @@ export class Runtime {
     const { config } = deps;
     const clock = deps.clock ?? systemClock;
     const logger = deps.logger.child({ module: 'runtime' });
-    const connectorOptions: ConnectorOptions = { connectTimeoutMs: config.connectTimeout, keepaliveSeconds: config.keepalive };
+    const connectorOptions: EventHubConnectorOptions & GooglePubSubOptions = {
+      connectTimeoutMs: config.connectTimeout,
+      keepaliveSeconds: config.keepalive,
+      particleApiUrl: config.particleApiUrl,
+      checkpoints: storeCheckpoints(deps.store),
+    };
     this.probe = (spec) => probeConnection(spec, deps.factories, connectorOptions);
     const statuses = new StatusFeed(deps.events);
     this.statuses = statuses;

@@ -13,6 +13,7 @@ import { recordEvents, within } from '../../support/wait.js';
 import type { EventRecorder } from '../../support/wait.js';
 import { WS_PATH, wsServer, wsSpec } from '../../support/ws-servers.js';
 import { googlePubSubTarget, particleTarget, sqsTarget } from '../../peers/contract-targets.js';
+import { eventHubsTarget } from '../../peers/event-hubs/contract-target.js';
 
 /**
  * The one behaviour every connector owes the supervisor (src/runtime/connector.ts),
@@ -221,3 +222,4 @@ connectorContract('WebSocket over wss', () => websocketTarget(true));
 connectorContract('Particle (test/peers/particle)', particleTarget);
 connectorContract('SQS (fauxqs, test/peers/sqs)', sqsTarget);
 connectorContract('Google Pub/Sub (test/peers/pubsub)', googlePubSubTarget);
+connectorContract('Azure Event Hubs (test/peers/event-hubs)', eventHubsTarget);
