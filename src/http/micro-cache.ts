@@ -3,6 +3,8 @@ export interface MicroCacheOptions {
   readonly ttlMs: number;
   /** Total size of the cached bodies, in bytes. */
   readonly maxSize: number;
+  /** Scopes whose changes are remembered at most; beyond, all are forgotten at once (10,000 by default). */
+  readonly maxScopes?: number;
   readonly now?: () => number;
 }
 
@@ -21,7 +23,11 @@ interface Entry {
  */
 export class MicroCache {
   private readonly entries = new Map<string, Entry>();
+  /** The version of each scope changed since the map was last emptied; from one counter, so a version is never reused. */
   private readonly versions = new Map<string, number>();
+  /** The version of every scope not in `versions`: raised each time the map is emptied. */
+  private floor = 0;
+  private counter = 0;
   private size = 0;
   private readonly now: () => number;
 
@@ -30,7 +36,7 @@ export class MicroCache {
   }
 
   version(scope: string): number {
-    return this.versions.get(scope) ?? 0;
+    return this.versions.get(scope) ?? this.floor;
   }
 
   get(scope: string, key: string): Buffer | undefined {
@@ -58,7 +64,13 @@ export class MicroCache {
   }
 
   invalidate(scope: string): void {
-    this.versions.set(scope, this.version(scope) + 1);
+    if (this.versions.size >= (this.options.maxScopes ?? 10_000)) {
+      // Forgetting which scopes changed is safe only if every scope counts as changed now:
+      // raising the floor retires every entry and every read in flight (a miss, never a stale answer).
+      this.versions.clear();
+      this.floor = ++this.counter;
+    }
+    this.versions.set(scope, ++this.counter);
   }
 
   private remove(id: string, entry: Entry): void {
