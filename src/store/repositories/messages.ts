@@ -64,17 +64,16 @@ export function messageRepository(db: Kysely<Database>, traits: DialectTraits): 
       return { owner: at?.integration_id, prunedThrough: Number(prunedRow?.pos ?? 0), last: Number(last?.pos ?? 0) };
     },
     async keepNewest(integrationId, keep) {
-      const cutoff = await db
-        .selectFrom('messages')
-        .select(['pos', 'application_id'])
-        .where('integration_id', '=', integrationId)
-        .orderBy('pos', 'desc')
-        .limit(1)
-        .offset(keep)
-        .executeTakeFirst();
-      if (!cutoff) return;
-      await markPruned(db, integrationId, cutoff.application_id, Number(cutoff.pos));
-      await db.deleteFrom('messages').where('integration_id', '=', integrationId).where('pos', '<=', cutoff.pos).execute();
+      // Two statements that run where the writes run (the SQLite writer thread; the PostgreSQL
+      // server), the second deleting up to what the first recorded, so the mark never trails
+      // what was deleted even if appends land between them.
+      await sql`insert into message_pruned (integration_id, application_id, pos)
+        select * from (
+          select integration_id, application_id, pos from messages where integration_id = ${integrationId} order by pos desc limit 1 offset ${keep}
+        ) as cutoff where true
+        on conflict (integration_id) do update set pos = excluded.pos`.execute(db);
+      await sql`delete from messages where integration_id = ${integrationId}
+        and pos <= (select pos from message_pruned where integration_id = ${integrationId})`.execute(db);
     },
     async pruneBefore(time) {
       const applications = await db.selectFrom('message_positions').select('application_id').execute();
@@ -114,14 +113,6 @@ export function messageRepository(db: Kysely<Database>, traits: DialectTraits): 
       }
     },
   };
-}
-
-async function markPruned(db: Kysely<Database>, integrationId: string, applicationId: string, pos: number): Promise<void> {
-  await db
-    .insertInto('message_pruned')
-    .values({ integration_id: integrationId, application_id: applicationId, pos })
-    .onConflict((oc) => oc.column('integration_id').doUpdateSet({ pos }))
-    .execute();
 }
 
 export type { NewMessage };
