@@ -94,6 +94,12 @@ export interface ConnectorOptions {
   readonly keepaliveSeconds: number;
   /** Base URL of the Particle API (PARTICLE_API_URL). */
   readonly particleApiUrl?: string;
+  /**
+   * A one-off attempt for POST …/integrations/probe: the connector takes over
+   * nothing of a live integration (an MQTT client id and its session) and
+   * leaves nothing behind at the service (subscriptions, hidden messages).
+   */
+  readonly probe?: boolean;
 }
 
 export type ConnectorFactory = (spec: IntegrationSpec, events: ConnectorEvents, options: ConnectorOptions) => Connector;

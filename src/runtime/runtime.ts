@@ -12,7 +12,7 @@ import { MessageBus } from './message-bus.js';
 import type { MessagePort } from './message-feed.js';
 import { MessageLog } from './message-log.js';
 import { storeCheckpoints } from './checkpoints.js';
-import type { EventHubConnectorOptions } from './connectors/azure-event-hub/checkpoints.js';
+import { MemoryCheckpointStore, type EventHubConnectorOptions } from './connectors/azure-event-hub/checkpoints.js';
 import type { GooglePubSubOptions } from './connectors/google-pub-sub/config.js';
 import type { RuntimeObserver } from './observer.js';
 import { probeConnection, type ProbeResult } from './probe.js';
@@ -65,7 +65,9 @@ export class Runtime {
       particleApiUrl: config.particleApiUrl,
       checkpoints: storeCheckpoints(deps.store),
     };
-    this.probe = (spec) => probeConnection(spec, deps.factories, connectorOptions);
+    // A probe's Event Hubs start positions are its own, never an integration's.
+    const probeOptions: EventHubConnectorOptions = { ...connectorOptions, probe: true, checkpoints: new MemoryCheckpointStore() };
+    this.probe = (spec) => probeConnection(spec, deps.factories, probeOptions);
     const statuses = new StatusFeed(deps.events);
     this.statuses = statuses;
     const writer = new StatusWriter(deps.store, clock, logger, {

@@ -5,7 +5,7 @@ import { timedOut } from '../socket-reasons.js';
 import { googlePubSubConfig, oneAttempt, pubSubClients } from './config.js';
 import type { GooglePubSubConfig, GooglePubSubOptions, PubSubClients } from './config.js';
 import { PullStream } from './pull-stream.js';
-import { describePubSubError } from './reasons.js';
+import { describePubSubError, grpcCode, STATUS } from './reasons.js';
 import { ensureSubscription } from './subscriptions.js';
 
 /** One set of clients: one connect() attempt and, once up, a StreamingPull per topic. */
@@ -109,6 +109,21 @@ export class GooglePubSubConnector implements Connector {
     }
   }
 
+  /** A probe only checks that each topic exists: it creates no subscription to leave behind. */
+  async #checkTopics(link: Link, topics: readonly string[]): Promise<RefusedSubscription[]> {
+    const refused: RefusedSubscription[] = [];
+    for (const topic of topics) {
+      try {
+        await link.clients.publisher.getTopic({ topic: `projects/${this.#config.projectId}/topics/${topic}` }, oneAttempt(this.#options.connectTimeoutMs));
+      } catch (error) {
+        const code = grpcCode(error);
+        if (code !== STATUS.NOT_FOUND && code !== STATUS.INVALID_ARGUMENT) throw error;
+        refused.push({ topic, reason: describePubSubError(error) });
+      }
+    }
+    return refused;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     await this.#discard('The connector was closed');
@@ -116,6 +131,7 @@ export class GooglePubSubConnector implements Connector {
 
   /** Ensures each topic's subscription and opens its stream; resolves with the topics Pub/Sub refused. */
   async #subscribe(link: Link, topics: readonly string[]): Promise<RefusedSubscription[]> {
+    if (this.#options.probe) return this.#checkTopics(link, topics);
     const { subscriber } = link.clients;
     const results = await Promise.all(
       topics.map(async (topic) => ({ topic, ensured: await ensureSubscription(subscriber, this.#config.projectId, this.#integrationId, topic, this.#options.connectTimeoutMs) })),

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { IClientOptions } from 'mqtt';
 import type { ConnectorOptions } from '../../connector.js';
@@ -31,14 +32,15 @@ export function protocolVersionOf(config: MqttConfig): 4 | 5 {
 export function mqttClientOptions(spec: IntegrationSpec, options: ConnectorOptions): IClientOptions {
   const config = mqttConfig(spec);
   const protocolVersion = protocolVersionOf(config);
-  const clean = config.clean ?? true;
+  // A probe must not kick a live integration with the same client id off the broker, nor take over its session.
+  const clean = options.probe ? true : (config.clean ?? true);
   const webSocket = config.protocol === 'ws' || config.protocol === 'wss';
   const secure = config.protocol === 'mqtts' || config.protocol === 'wss';
   const client: IClientOptions = {
     protocol: config.protocol,
     host: config.host,
     port: config.port,
-    clientId: config.clientId || defaultClientId(spec),
+    clientId: options.probe ? `tributary-probe-${randomBytes(6).toString('hex')}` : config.clientId || defaultClientId(spec),
     clean,
     protocolVersion,
     keepalive: options.keepaliveSeconds,

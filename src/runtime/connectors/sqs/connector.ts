@@ -142,7 +142,14 @@ export class SqsConnector implements Connector {
   }
 
   async #receive(link: Link, waitSeconds: number): Promise<Message[]> {
-    const input = { QueueUrl: this.#config.queueUrl, MaxNumberOfMessages: BATCH, WaitTimeSeconds: waitSeconds, MessageAttributeNames: ['All'] };
+    const input = {
+      QueueUrl: this.#config.queueUrl,
+      MaxNumberOfMessages: BATCH,
+      WaitTimeSeconds: waitSeconds,
+      MessageAttributeNames: ['All'],
+      // A probe looks without taking: what it receives stays visible to the integrations that read the queue.
+      ...(this.#options.probe ? { VisibilityTimeout: 0 } : {}),
+    };
     const output = await link.client.send(new ReceiveMessageCommand(input), { abortSignal: link.abort.signal });
     return output.Messages ?? [];
   }
