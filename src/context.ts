@@ -54,7 +54,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     await verifySecretKey(theStore.settings, sealer);
     const codec = createTokenCodec(await loadSigningKey(theStore.settings, sealer));
     const events = new DomainEvents();
-    const auth = new AuthService(theStore, codec, events, { userTokenTtlSeconds: config.userTokenTtl });
+    const auth = new AuthService(theStore, codec, events, { userTokenTtlSeconds: config.userTokenTtl, userTokenTtlMaxSeconds: config.userTokenTtlMax });
     const integrations = new IntegrationService(theStore, sealer, events);
     const metrics = createMetrics(events, { perIntegration: config.metricsPerIntegration });
     const runtime = new Runtime({
@@ -73,7 +73,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
       store: theStore,
       events,
       auth,
-      users: new UserService(theStore),
+      users: new UserService(theStore, (userId) => auth.forgetUser(userId)),
       applications: new ApplicationService(theStore, events, (applicationId) => integrations.specsOfApplication(applicationId)),
       tokens: new TokenService(theStore, auth, events),
       integrations,

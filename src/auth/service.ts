@@ -1,7 +1,7 @@
 import { ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.js';
 import type { DomainEvents } from '../events.js';
 import { Lru } from '../lib/lru.js';
-import { burnPasswordCheck, verifyPassword } from '../security/passwords.js';
+import { burnPasswordCheck, passwordGeneration, verifyPassword } from '../security/passwords.js';
 import type { TokenClaims, TokenCodec } from '../security/tokens.js';
 import type { Store, TokenRow } from '../store/store.js';
 import type { Principal } from './principal.js';
@@ -16,6 +16,8 @@ interface Cached<T> {
 
 export interface AuthServiceOptions {
   readonly userTokenTtlSeconds: number;
+  /** Cap on the lifetime of a user token, whether the default or asked for at login (SPEC §10). */
+  readonly userTokenTtlMaxSeconds?: number;
   readonly now?: () => number;
 }
 
@@ -27,7 +29,8 @@ export interface AuthServiceOptions {
  */
 export class AuthService {
   private readonly tokens = new Lru<string, Cached<TokenRow | null>>(50_000);
-  private readonly users = new Lru<string, Cached<boolean>>(10_000);
+  /** Each user's password generation, or null when the user no longer exists. */
+  private readonly users = new Lru<string, Cached<string | null>>(10_000);
   private readonly owners = new Lru<string, Cached<string | null>>(50_000);
   /** Verified token strings, so a signature is checked once per token rather than per request. */
   private readonly verified = new Lru<string, TokenClaims>(20_000);
@@ -45,11 +48,13 @@ export class AuthService {
     store.changes?.subscribe(
       ({ table, id }) => {
         if (table === 'api_tokens') this.tokens.delete(id);
+        if (table === 'users') this.users.delete(id);
         if (table === 'applications') this.forgetApplication(id);
       },
       () => {
         this.tokens.clear();
         this.owners.clear();
+        this.users.clear();
       },
     );
     events.on('applicationDeleted', ({ id }) => this.forgetApplication(id));
@@ -62,8 +67,10 @@ export class AuthService {
       throw new UnauthorizedError('Invalid email or password');
     }
     if (!(await verifyPassword(password, user.passwordHash))) throw new UnauthorizedError('Invalid email or password');
-    const ttl = ttlSeconds && ttlSeconds > 0 ? ttlSeconds : this.options.userTokenTtlSeconds;
-    const token = this.codec.sign({ typ: 'user', sub: user.id, scope: scopes ?? ['all.User'] }, new Date(this.now() + ttl * 1000));
+    const asked = ttlSeconds && ttlSeconds > 0 ? ttlSeconds : this.options.userTokenTtlSeconds;
+    const ttl = Math.min(asked, this.options.userTokenTtlMaxSeconds ?? asked);
+    const gen = passwordGeneration(user.passwordHash);
+    const token = this.codec.sign({ typ: 'user', sub: user.id, scope: scopes ?? ['all.User'], gen }, new Date(this.now() + ttl * 1000));
     return { userId: user.id, token };
   }
 
@@ -82,7 +89,10 @@ export class AuthService {
     const claims = this.verify(match[1]!);
 
     if (claims.typ === 'user') {
-      if (!(await this.userExists(claims.sub))) throw new UnauthorizedError('The token belongs to a user that no longer exists');
+      const generation = await this.userGeneration(claims.sub);
+      if (generation === null) throw new UnauthorizedError('The token belongs to a user that no longer exists');
+      // Tokens issued before the password last changed (or before tokens carried a generation) are revoked.
+      if (claims.gen !== generation) throw new UnauthorizedError("The token has been revoked: the user's password has changed since it was issued");
       return { kind: 'user', userId: claims.sub, scopes: claims.scope };
     }
     const row = await this.tokenRow(claims.sub);
@@ -119,6 +129,11 @@ export class AuthService {
     return claims;
   }
 
+  /** Forgets what is known of a user, so a new password revokes their tokens here at once. */
+  forgetUser(id: string): void {
+    this.users.delete(id);
+  }
+
   private forgetApplication(id: string): void {
     this.owners.delete(id);
     this.tokens.deleteWhere((cached) => cached.value?.applicationId === id);
@@ -133,8 +148,11 @@ export class AuthService {
     return value;
   }
 
-  private userExists(id: string): Promise<boolean> {
-    return this.cached(this.users, id, async () => (await this.store.users.findById(id)) !== undefined);
+  private userGeneration(id: string): Promise<string | null> {
+    return this.cached(this.users, id, async () => {
+      const user = await this.store.users.findById(id);
+      return user ? passwordGeneration(user.passwordHash) : null;
+    });
   }
 
   private tokenRow(id: string): Promise<TokenRow | null> {

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /** scrypt with OWASP's recommended cost; the parameters are kept in the hash so they can be raised later. */
 const COST = { N: 2 ** 15, r: 8, p: 1 };
@@ -34,4 +34,13 @@ export async function burnPasswordCheck(password: string): Promise<void> {
 
 export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
+}
+
+/**
+ * A short tag of a password hash, carried by the user's tokens: setting a new
+ * password (a new hash, with a new salt) changes it, and so revokes every token
+ * issued before, with no revocation list to keep.
+ */
+export function passwordGeneration(passwordHash: string): string {
+  return createHash('sha256').update(passwordHash).digest('base64url').slice(0, 12);
 }

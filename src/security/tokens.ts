@@ -2,7 +2,8 @@ import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 
 /** What a token says about its bearer; the store decides whether it still holds. */
 export type TokenClaims =
-  | { readonly typ: 'user'; readonly sub: string; readonly scope: readonly string[]; readonly exp?: number }
+  /** `gen`: the user's password generation when the token was issued (see passwordGeneration). */
+  | { readonly typ: 'user'; readonly sub: string; readonly scope: readonly string[]; readonly gen?: string; readonly exp?: number }
   | { readonly typ: 'application'; readonly sub: string; readonly app: string; readonly scope: readonly string[]; readonly exp?: number };
 
 export type VerifyFailure = 'expired' | 'invalid';

@@ -12,7 +12,11 @@ function checkCredentials(email: string, password: string): void {
 
 /** Users are created by the CLI and on first start; the API only logs them in. */
 export class UserService {
-  constructor(private readonly store: Store) {}
+  /** `onPasswordChanged` lets this process's token checks hear of a new password at once (other processes within their cache time). */
+  constructor(
+    private readonly store: Store,
+    private readonly onPasswordChanged: (userId: string) => void = () => {},
+  ) {}
 
   async create(email: string, password: string): Promise<UserRow> {
     checkCredentials(email, password);
@@ -28,6 +32,7 @@ export class UserService {
     const user = await this.store.users.findByEmail(email);
     if (!user) throw new UserInputError(`There is no user with the email ${email}.`);
     await this.store.users.updatePassword(user.id, await hashPassword(password), new Date().toISOString());
+    this.onPasswordChanged(user.id);
   }
 
   /**

@@ -2,6 +2,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { testConfig } from '../../src/config/config.js';
+import { createContext } from '../../src/context.js';
 import { tempDir } from '../support/stores.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -62,6 +64,30 @@ describe('tributary CLI', () => {
     const missing = cli(['users', 'create', '--email', 'x@example.com'], { DATA_DIR });
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/required option '--password <password>' not specified/);
+  });
+
+  it("users set-password revokes the user's existing tokens", async () => {
+    const DATA_DIR = dataDir();
+    expect(cli(['users', 'create', '--email', 'ops@example.com', '--password', 'first password'], { DATA_DIR }).code).toBe(0);
+    const open = () => createContext(testConfig({ dataDir: DATA_DIR }));
+    const before = await open();
+    let token: string;
+    try {
+      token = (await before.auth.login('ops@example.com', 'first password', undefined, undefined)).token;
+      await expect(before.auth.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ kind: 'user' });
+    } finally {
+      await before.close();
+    }
+    const changed = cli(['users', 'set-password', '--email', 'ops@example.com', '--password', 'second password'], { DATA_DIR });
+    expect(changed.code, changed.stderr).toBe(0);
+    const after = await open();
+    try {
+      await expect(after.auth.authenticate(`Bearer ${token}`)).rejects.toMatchObject({ statusCode: 401, message: expect.stringMatching(/password has changed/) as unknown });
+      const fresh = (await after.auth.login('ops@example.com', 'second password', undefined, undefined)).token;
+      await expect(after.auth.authenticate(`Bearer ${fresh}`)).resolves.toMatchObject({ kind: 'user' });
+    } finally {
+      await after.close();
+    }
   });
 
   it('serve prints a generated admin password once, serves, and exits cleanly on SIGTERM', async () => {

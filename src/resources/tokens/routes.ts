@@ -72,14 +72,14 @@ export function tokenRoutes(app: FastifyInstance, service: TokenService): void {
       body: tokenPatch,
       response: { 200: { $ref: 'apiToken#' }, ...errorResponses(404) },
     },
-    handler: async (request) => toApiToken(await service.update(request.params.applicationId, request.params.apiTokenId, request.body), request.query._links),
+    handler: async (request) => toApiToken(await service.update(request.params.applicationId, request.params.apiTokenId, request.body, principalOf(request)), request.query._links),
   });
 
   app.delete<{ Params: ItemParams }>('/applications/:applicationId/tokens/:apiTokenId', {
     config: { scopes: SCOPES.applicationApiToken.delete },
     schema: { tags, summary: 'Deletes (and so revokes) an API token', params: itemParams, querystring: commonQuery, response: { 200: { $ref: 'success#' }, ...errorResponses(404) } },
     handler: async (request) => {
-      await service.delete(request.params.applicationId, request.params.apiTokenId);
+      await service.delete(request.params.applicationId, request.params.apiTokenId, principalOf(request));
       return { success: true };
     },
   });

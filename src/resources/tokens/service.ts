@@ -61,8 +61,24 @@ export class TokenService {
     return this.store.tokens.list(applicationId, query);
   }
 
-  async update(applicationId: string, id: string, input: TokenInput): Promise<TokenRow> {
+  /**
+   * Changing what a token can do (its status, scope or expiry) or deleting it
+   * requires holding every scope it holds (SPEC §10), so a narrow token can
+   * neither revive a wider one nor revoke it. Its name and description are
+   * anyone's to edit with the endpoint's scope.
+   */
+  private checkCovers(actor: Principal, token: TokenRow, action: string): void {
+    const missing = token.scope.filter((s) => !covers(actor.scopes, s));
+    if (missing.length > 0) throw new ForbiddenError(`A token cannot ${action} a token holding scopes it does not hold itself: ${missing.join(', ')}`);
+  }
+
+  async update(applicationId: string, id: string, input: TokenInput, actor: Principal): Promise<TokenRow> {
     const current = await this.get(applicationId, id);
+    const changesPowers =
+      (input.status !== undefined && input.status !== current.status) ||
+      input.scope !== undefined ||
+      (input.expirationDate !== undefined && input.expirationDate !== current.expirationDate);
+    if (changesPowers) this.checkCovers(actor, current, 'change');
     const row: TokenRow = {
       ...current,
       name: input.name ?? current.name,
@@ -75,7 +91,8 @@ export class TokenService {
     return row;
   }
 
-  async delete(applicationId: string, id: string): Promise<void> {
+  async delete(applicationId: string, id: string, actor: Principal): Promise<void> {
+    this.checkCovers(actor, await this.get(applicationId, id), 'delete');
     if (!(await this.store.tokens.delete(applicationId, id))) throw new NotFoundError('API token was not found');
     this.events.emit('tokenChanged', { id, applicationId });
   }
