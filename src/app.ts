@@ -63,7 +63,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   integrationProbeRoute(app, ctx.integrations, ctx.runtime);
   const streams = streamRegistry({ auth: ctx.auth, events: ctx.events, changes: ctx.store.changes }, config.streamsPerToken);
   app.addHook('onClose', async () => streams.stop());
-  integrationMessageRoutes(app, ctx.integrations, ctx.runtime.messages, streams, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout });
+  integrationMessageRoutes(app, ctx.integrations, ctx.runtime.messages, streams, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout, metrics: ctx.metrics.sse });
   integrationStatusRoutes(app, ctx.integrations, ctx.runtime.statuses, streams, { sseBuffer: config.sseBuffer, metrics: ctx.metrics.sse });
   await registerConsole(app);
   return app;

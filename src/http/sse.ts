@@ -47,7 +47,11 @@ export class SseStream {
     });
     // Sends the headers now so clients see the stream open before the first event.
     res.write(':ok\n\n');
-    if (options.metrics) { options.metrics.sseOpened(); this.onClose(() => options.metrics?.sseClosed()); }
+    const metrics = options.metrics;
+    if (metrics) {
+      metrics.sseOpened();
+      this.onClose(() => metrics.sseClosed());
+    }
     this.keepAlive = setInterval(() => {
       if (!this.blocked) this.push(':keepalive\n\n', undefined);
     }, options.keepAliveSeconds * 1000);

@@ -4,7 +4,7 @@ import { principalOf } from '../../http/authenticate.js';
 import { errorResponses } from '../../http/common-schemas.js';
 import { links, paths } from '../../http/links.js';
 import { collectionQuery, commonQuery, echoQuery, paramsSchema, toListQuery, type CollectionQuery } from '../../http/query.js';
-import { SseStream } from '../../http/sse.js';
+import { SseStream, type SseOptions } from '../../http/sse.js';
 import type { StreamRegistry } from '../../http/stream-registry.js';
 import { ApiError, BadGatewayError, NotFoundError, ServiceUnavailableError, ValidationError } from '../../errors.js';
 import { MessageRefusedError, NotConnectedError } from '../../runtime/connector.js';
@@ -37,6 +37,8 @@ type ItemParams = { applicationId: string; integrationId: string };
 
 export interface MessageRouteOptions {
   readonly sseBuffer: number;
+  /** Counts open streams and dropped events (GET /metrics). */
+  readonly metrics?: SseOptions['metrics'];
   /** How long a publish may wait for the broker's acknowledgement. */
   readonly publishTimeoutMs: number;
 }
@@ -79,6 +81,7 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
     const stream = new SseStream(reply.raw, {
       keepAliveSeconds: request.query.keepAliveInterval,
       maxBuffered: options.sseBuffer,
+      ...(options.metrics ? { metrics: options.metrics } : {}),
       ...(port.retaining ? { onOverflow: (lastSent: number | undefined) => session.overflowed(lastSent) } : {}),
     });
     const session = new StreamSession(stream, port, scope, options.sseBuffer);
