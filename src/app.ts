@@ -5,6 +5,7 @@ import { registerAuthentication } from './http/authenticate.js';
 import { registerCommonSchemas } from './http/common-schemas.js';
 import { registerConsole } from './http/console.js';
 import { registerEarlyAnswerClose, requestTimeouts } from './http/connections.js';
+import { registerCors } from './http/cors.js';
 import { clientErrorHandler, frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerHealth } from './http/health.js';
 import { registerJsonBody } from './http/json-body.js';
@@ -48,6 +49,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   app.setValidatorCompiler(validatorCompiler);
   registerErrorHandling(app);
   registerEarlyAnswerClose(app);
+  await registerCors(app, config.corsOrigins);
   registerJsonBody(app);
   registerCommonSchemas(app);
   await registerOpenApi(app, VERSION);
