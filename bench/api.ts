@@ -7,6 +7,7 @@ import { apiScenarios, preflight, SCENARIO_IDS, type Scenario, type ScenarioId }
 import { login } from './lib/api-client.js';
 import { startBareServer } from './lib/bare-server.js';
 import { installSignalHandlers } from './lib/cleanup.js';
+import { pinBench } from './lib/cores.js';
 import { runBench } from './lib/run.js';
 import { nonNegativeInteger, oneOf, parseFlags, positiveInteger } from './lib/cli.js';
 import { runLoad, type LoadResult } from './lib/load.js';
@@ -71,6 +72,8 @@ const COLUMNS: Column<Row>[] = [
   { header: 'p99 ms', align: 'right', cell: (row) => figure(row, (r) => formatNumber(r.tributary.p99Ms)) },
   { header: 'bare req/s', align: 'right', cell: (row) => figure(row, (r) => formatNumber(r.bare.requestsPerSecond)) },
   { header: 'bare p99 ms', align: 'right', cell: (row) => figure(row, (r) => formatNumber(r.bare.p99Ms)) },
+  { header: 'Tributary CPU µs/req', align: 'right', cell: (row) => figure(row, (r) => r.tributary.cpuPerRequest.toFixed(1)) },
+  { header: 'bare CPU µs/req', align: 'right', cell: (row) => figure(row, (r) => r.bare.cpuPerRequest.toFixed(1)) },
   // Three decimals below 0.1 so a very slow scenario does not read as 0.00×.
   { header: 'ratio', align: 'right', cell: (row) => figure(row, (r) => `${ratio(r).toFixed(ratio(r) < 0.1 ? 3 : 2)}×`) },
   { header: 'target', align: 'right', cell: (row) => (row.target === undefined ? '—' : `≥ ${row.target.toFixed(1)}×`) },
@@ -79,7 +82,7 @@ const COLUMNS: Column<Row>[] = [
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 const summary = (r: LoadResult) =>
-  `  ${formatNumber(r.requestsPerSecond)} req/s, p50 ${formatNumber(r.p50Ms)} ms, p99 ${formatNumber(r.p99Ms)} ms${r.problems.length > 0 ? ` — ${r.problems.join('; ')}` : ''}`;
+  `  ${formatNumber(r.requestsPerSecond)} req/s, p50 ${formatNumber(r.p50Ms)} ms, p99 ${formatNumber(r.p99Ms)} ms, server CPU ${r.cpuPerRequest.toFixed(1)} µs/req${r.problems.length > 0 ? ` — ${r.problems.join('; ')}` : ''}`;
 
 async function main(argv: readonly string[]): Promise<number> {
   const flags = parseFlags(argv, {
@@ -109,12 +112,14 @@ async function main(argv: readonly string[]): Promise<number> {
   const machine = machineFacts();
 
   await ensureBuilt(progress);
+  const pinning = pinBench();
   progress(`Starting Tributary on ${store} and the bare server…`);
   const tributary = await startTributary({
     store,
     nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    core: pinning.serverCore,
   });
-  const bare = await startBareServer(REPO_ROOT);
+  const bare = await startBareServer(REPO_ROOT, pinning.serverCore);
 
   progress(`Seeding ${SEED.applications} applications and ${formatNumber(SEED.integrations)} integrations (${SEED.concurrency} requests in flight)…`);
   const user = await login(tributary.url, tributary.adminEmail, tributary.adminPassword);
@@ -128,11 +133,11 @@ async function main(argv: readonly string[]): Promise<number> {
     if (problem) throw new Error(`${scenario.name} does not work, so it was not measured: ${problem}`);
     // The bare server is one process for the whole run, measured right before each scenario so both share the machine's state.
     progress(`${scenario.name}: bare server…`);
-    const bareResult = await runLoad({ ...load, url: bare.url, next: scenario.next, settle: () => waitForIdle(bare.url, bare.child) });
+    const bareResult = await runLoad({ ...load, url: bare.url, next: scenario.next, settle: () => waitForIdle(bare.url, bare.child), serverPid: bare.child.pid });
     progress(summary(bareResult));
     progress(`${scenario.name}: Tributary…`);
     const settle = () => waitForIdle(`${tributary.url}/health`, tributary.child);
-    const tributaryResult = await runLoad({ ...load, url: tributary.url, next: scenario.next, settle });
+    const tributaryResult = await runLoad({ ...load, url: tributary.url, next: scenario.next, settle, serverPid: tributary.child.pid });
     progress(summary(tributaryResult));
     for (const child of [tributary.child, bare.child]) {
       if (!child.isRunning()) throw new Error(describeExit(child, await child.exited));
@@ -150,10 +155,12 @@ async function main(argv: readonly string[]): Promise<number> {
     '',
     renderFacts({
       ...machine,
+      Cores: pinning.description,
       Store: tributary.storeDescription,
-      Server: `${serverCommand(profileDir ? ['--cpu-prof'] : [])}, ${settings}`,
+      Server: `${serverCommand(profileDir ? ['--cpu-prof'] : [], pinning.serverCore)}, ${settings}`,
       Load: `autocannon in the bench process, ${load.connections} connections × pipelining ${load.pipelining}, ${load.warmup} s warm-up + ${load.duration} s measured per run, the server left to work off its backlog after each`,
-      Reference: 'bare node:http process answering {"hello":"world"}, started once, measured right before each Tributary scenario with the same requests',
+      Reference: 'bare node:http process answering {"hello":"world"} on the server\'s core, started once, measured right before each Tributary scenario with the same requests',
+      'CPU µs/req': "the server process's CPU time (/proc, user + system, every thread) over the measured run and the backlog it worked off after it, ÷ requests answered 2xx",
       Seeding: `${SEED.applications} applications, ${formatNumber(SEED.integrations)} integrations (6 types, disabled), ${SEED.concurrency} in flight: ${formatSeconds(seedMs)} (${formatNumber((SEED.integrations / seedMs) * 1000)} integrations/s)`,
     }),
     '',

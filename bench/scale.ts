@@ -117,7 +117,8 @@ async function main(argv: readonly string[]): Promise<number> {
     results.push({ ...result, logs });
   }
 
-  const setting = (name: keyof typeof serverOptions) => `${serverOptions[name].env}=${String(serverOptions[name].default)}`;
+  type NumberSetting = 'connectRate' | 'reconnectBase' | 'reconnectMax' | 'reconnectReset' | 'connectTimeout' | 'keepalive';
+  const setting = (name: NumberSetting) => `${serverOptions[name].env}=${serverOptions[name].default}`;
   const out = [
     '',
     'Tributary scale benchmark',

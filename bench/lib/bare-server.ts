@@ -17,8 +17,8 @@ export interface BareServer {
   readonly child: Child;
 }
 
-/** Starts the reference server on a free loopback port and waits until it answers. */
-export async function startBareServer(cwd: string): Promise<BareServer> {
+/** Starts the reference server on a free loopback port (on `core` when given) and waits until it answers. */
+export async function startBareServer(cwd: string, core?: number): Promise<BareServer> {
   const port = await freePort();
   const child = spawnChild({
     name: 'bare node:http server',
@@ -27,6 +27,7 @@ export async function startBareServer(cwd: string): Promise<BareServer> {
     args: ['--import', 'tsx', path.relative(cwd, SELF)],
     env: { ...process.env, PORT: String(port) },
     cwd,
+    core,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(url, child);

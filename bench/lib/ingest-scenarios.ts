@@ -3,40 +3,58 @@
  * Tributary holds no subscription that matches the stream, so the broker
  * does the same work for both sides and never feeds the two at once.
  */
-import type { ApiClient } from './api-client.js';
+import { login, type ApiClient } from './api-client.js';
 import { ArrivalCounter } from './arrivals.js';
 import type { FloodSpec } from './flood.js';
-import { measureFlood, measureLatency, parseTimedPayload, repeatFlood, type FloodSeries, type LatencyRun } from './ingest-runs.js';
+import { floodSeries, measureFlood, measureLatency, parseTimedPayload, processWatch, repeatFlood, type FloodRun, type FloodSeries, type LatencyRun, type Watch } from './ingest-runs.js';
 import { countWhere, createApplication, createIntegrations, isConnected, mqttIntegrationBody, pollUntil, waitUntilConnected } from './live-integrations.js';
 import type { Broker } from './mosquitto.js';
-import { connectMqtt, endMqtt, subscribe } from './mqtt-client.js';
+import { connectMqtt, endMqtt } from './mqtt-client.js';
+import { CommandCpuMeter } from './proc-stats.js';
 import { startReferenceSubscriber } from './reference-subscriber.js';
 import { openSse } from './sse-reader.js';
-import type { Tributary } from './tributary.js';
+import { startTributary, type StoreKind, type Tributary } from './tributary.js';
 
 export interface IngestContext {
   readonly broker: Broker;
-  readonly tributary: Tributary;
-  readonly user: ApiClient;
   readonly messages: number;
-  /** Each flood is measured this many times; the median round is quoted. */
+  /** Each flood is measured this many times; the median is quoted. */
   readonly rounds: number;
   readonly payloadBytes: number;
+  /** The core Tributary and the reference subscriber run on; undefined when nothing is pinned. */
+  readonly serverCore: number | undefined;
+  readonly nodeArgs: readonly string[];
   readonly progress: (line: string) => void;
+}
+
+/** One Tributary of the run and what the scenarios keep on it. */
+export interface Server {
+  readonly tributary: Tributary;
+  readonly user: ApiClient;
+  /** Tributary's process, plus PostgreSQL's when it is the store. */
+  readonly watch: Watch;
+  /** The integration the one-topic scenarios share, created on first use. */
+  single?: { readonly app: { id: string; token: string }; readonly integrationId: string };
 }
 
 export interface FloodComparison {
   readonly reference: FloodSeries;
   readonly referenceDescription: string;
   readonly tributary: FloodSeries;
-  /** What Tributary's `dropped` events said it dropped for a slow reader, over every round. */
-  readonly dropped: number;
+  /** What Tributary's `dropped` and `messagesLost` events told the reader, over every round. */
+  readonly told: Told;
 }
 
-/** Where a stream of Tributary's is read from, and who owns it. */
-interface StreamTarget {
-  readonly path: string;
-  readonly token: string;
+export interface Told {
+  /** Events the SSE buffer dropped (retention off), as `dropped` events counted them. */
+  dropped: number;
+  /** `messagesLost` events. */
+  messagesLost: number;
+}
+
+export interface LatencyComparison {
+  readonly tributary: LatencyRun;
+  readonly reference: LatencyRun;
 }
 
 const SINGLE_TOPIC = 'bench/ingest/flood';
@@ -44,37 +62,40 @@ const LATENCY_TOPIC = 'bench/ingest/latency';
 const REFERENCE_LATENCY_TOPIC = 'bench/reference/latency';
 const CREATE_CONCURRENCY = 50;
 
-function floodSpec(ctx: IngestContext, topics: readonly string[]): FloodSpec {
-  return { host: ctx.broker.host, port: ctx.broker.port, messages: ctx.messages, topics, payloadBytes: ctx.payloadBytes };
+export async function startServer(ctx: IngestContext, store: StoreKind, env: Readonly<Record<string, string>> = {}): Promise<Server> {
+  const tributary = await startTributary({ store, env, nodeArgs: ctx.nodeArgs, core: ctx.serverCore });
+  const user = await login(tributary.url, tributary.adminEmail, tributary.adminPassword);
+  const watch = processWatch({ Tributary: tributary.child.pid, Mosquitto: ctx.broker.pid });
+  // The machine's PostgreSQL is not ours to pin; what it spends on the run is Tributary's cost all the same.
+  return { tributary, user, watch: store === 'postgres' ? { ...watch, PostgreSQL: () => new CommandCpuMeter('postgres') } : watch };
 }
 
-/** Floods while an SSE reader of Tributary counts `integrationMessage` events; a fresh stream each round. */
-async function floodThroughTributary(ctx: IngestContext, stream: StreamTarget, spec: FloodSpec): Promise<{ series: FloodSeries; dropped: number }> {
-  let dropped = 0;
-  const series = await repeatFlood(ctx.rounds, async (round) => {
-    ctx.progress(`  round ${round + 1} of ${ctx.rounds}`);
-    const counter = new ArrivalCounter();
-    const sse = openSse(ctx.tributary.url + stream.path, stream.token, (event, data) => {
-      if (event === 'integrationMessage') counter.add(performance.now());
-      else if (event === 'dropped') dropped += (JSON.parse(data) as { count: number }).count;
-    });
-    await sse.opened;
-    try {
-      return await measureFlood(counter, spec, { Tributary: ctx.tributary.child.pid, Mosquitto: ctx.broker.pid });
-    } finally {
-      sse.close();
-    }
+function floodSpec(ctx: IngestContext, topics: readonly string[], qos: 0 | 1): FloodSpec {
+  return { host: ctx.broker.host, port: ctx.broker.port, messages: ctx.messages, topics, payloadBytes: ctx.payloadBytes, qos };
+}
+
+/** One flood while an SSE reader of Tributary counts `integrationMessage` events on a fresh stream. */
+async function floodOnce(server: Server, path: string, token: string, spec: FloodSpec, told: Told): Promise<FloodRun> {
+  const counter = new ArrivalCounter();
+  const sse = openSse(server.tributary.url + path, token, (event, data) => {
+    if (event === 'integrationMessage') counter.add(performance.now());
+    else if (event === 'dropped') told.dropped += (JSON.parse(data) as { count: number }).count;
+    else if (event === 'messagesLost') told.messagesLost += 1;
   });
-  return { series, dropped };
+  await sse.opened;
+  try {
+    return await measureFlood(counter, spec, server.watch);
+  } finally {
+    sse.close();
+  }
 }
 
 async function floodReference(ctx: IngestContext, filter: string, probeTopic: string, spec: FloodSpec): Promise<{ series: FloodSeries; description: string }> {
-  const reference = await startReferenceSubscriber(ctx.broker, filter, probeTopic);
-  const watch: Record<string, number> = { Mosquitto: ctx.broker.pid };
-  if (reference.pid !== undefined) watch.mosquitto_sub = reference.pid;
+  const reference = await startReferenceSubscriber(ctx.broker, filter, probeTopic, { qos: spec.qos, core: ctx.serverCore });
+  const watch: Watch = processWatch(reference.pid === undefined ? { Mosquitto: ctx.broker.pid } : { mosquitto_sub: reference.pid, Mosquitto: ctx.broker.pid });
   try {
     const series = await repeatFlood(ctx.rounds, (round) => {
-      ctx.progress(`  round ${round + 1} of ${ctx.rounds}`);
+      ctx.progress(`  reference round ${round + 1} of ${ctx.rounds}`);
       return measureFlood(reference.count(), spec, watch);
     });
     return { series, description: reference.description };
@@ -83,60 +104,81 @@ async function floodReference(ctx: IngestContext, filter: string, probeTopic: st
   }
 }
 
-/** (a) and (b): one topic, one integration, its own messageStream. Returns the integration for (c). */
-export async function singleIntegration(ctx: IngestContext): Promise<FloodComparison & { app: { id: string; token: string }; integrationId: string }> {
-  const spec = floodSpec(ctx, [SINGLE_TOPIC]);
-  ctx.progress(`(a) reference: ${ctx.messages.toLocaleString('en-US')} messages to one plain subscriber…`);
-  const reference = await floodReference(ctx, SINGLE_TOPIC, SINGLE_TOPIC, spec);
-
-  ctx.progress('(b) Tributary: one MQTT integration read through its messageStream…');
-  const app = await createApplication(ctx.user, 'bench-ingest');
+/** The integration on `bench/ingest/#` that every one-topic scenario of a server reads. */
+async function singleOf(ctx: IngestContext, server: Server): Promise<NonNullable<Server['single']>> {
+  if (server.single) return server.single;
+  const app = await createApplication(server.user, 'bench-ingest');
   const body = mqttIntegrationBody('ingest', ctx.broker.host, ctx.broker.port, ['bench/ingest/#']);
-  const { id } = await ctx.user.post<{ id: string }>(`/applications/${app.id}/integrations`, body);
-  await waitUntilConnected(ctx.user, app.id, id);
-  const stream = { path: `/applications/${app.id}/integrations/${id}/messageStream`, token: app.token };
-  const { series, dropped } = await floodThroughTributary(ctx, stream, spec);
-  return { reference: reference.series, referenceDescription: reference.description, tributary: series, dropped, app, integrationId: id };
+  const { id } = await server.user.post<{ id: string }>(`/applications/${app.id}/integrations`, body);
+  await waitUntilConnected(server.user, app.id, id);
+  return (server.single = { app, integrationId: id });
 }
 
-export interface LatencyComparison {
-  readonly tributary: LatencyRun;
-  readonly reference: LatencyRun;
+/** (a), (e), (f), (g): one topic, one integration, its own messageStream, at the publisher's QoS. */
+export async function singleFlood(ctx: IngestContext, server: Server, qos: 0 | 1): Promise<FloodComparison> {
+  const spec = floodSpec(ctx, [SINGLE_TOPIC], qos);
+  ctx.progress(`  reference: ${ctx.messages.toLocaleString('en-US')} QoS ${qos} messages to one plain subscriber…`);
+  const reference = await floodReference(ctx, SINGLE_TOPIC, SINGLE_TOPIC, spec);
+  ctx.progress('  Tributary: one MQTT integration read through its messageStream…');
+  const { app, integrationId } = await singleOf(ctx, server);
+  const path = `/applications/${app.id}/integrations/${integrationId}/messageStream`;
+  const told: Told = { dropped: 0, messagesLost: 0 };
+  const tributary = await repeatFlood(ctx.rounds, (round) => {
+    ctx.progress(`  Tributary round ${round + 1} of ${ctx.rounds}`);
+    return floodOnce(server, path, app.token, spec, told);
+  });
+  return { reference: reference.series, referenceDescription: reference.description, tributary, told };
 }
 
-/** (c): 1,000 msg/s from the bench process, read back through Tributary's SSE, then through a plain subscriber. */
-export async function latency(ctx: IngestContext, app: { id: string; token: string }, integrationId: string): Promise<LatencyComparison> {
+/** (h): the same QoS 0 flood through two servers that differ in one setting, rounds alternating so drift hits both alike. */
+export async function pairedFlood(ctx: IngestContext, servers: readonly [Server, Server]): Promise<[FloodSeries, FloodSeries]> {
+  const spec = floodSpec(ctx, [SINGLE_TOPIC], 0);
+  const runs: [FloodRun[], FloodRun[]] = [[], []];
+  for (let round = 0; round < ctx.rounds; round++) {
+    for (const [i, server] of servers.entries()) {
+      ctx.progress(`  round ${round + 1} of ${ctx.rounds}, server ${i + 1} of 2`);
+      const { app, integrationId } = await singleOf(ctx, server);
+      runs[i]!.push(await floodOnce(server, `/applications/${app.id}/integrations/${integrationId}/messageStream`, app.token, spec, { dropped: 0, messagesLost: 0 }));
+    }
+  }
+  return [floodSeries(runs[0]), floodSeries(runs[1])];
+}
+
+/** (c): 1,000 msg/s from the bench process, read back through Tributary's SSE, then through mosquitto_sub on the same core. */
+export async function latency(ctx: IngestContext, server: Server): Promise<LatencyComparison> {
+  const { app, integrationId } = await singleOf(ctx, server);
   const publisher = await connectMqtt(ctx.broker.url, `bench-latency-publisher-${process.pid}`);
   const paced = { publisher, rate: 1000, seconds: 11, warmupSeconds: 1, payloadBytes: ctx.payloadBytes };
   try {
-    ctx.progress('(c) latency at 1,000 msg/s through Tributary…');
+    ctx.progress('  through Tributary…');
     let record: ((seq: number, sentAt: number) => void) | undefined;
-    const sse = openSse(`${ctx.tributary.url}/applications/${app.id}/integrations/${integrationId}/messageStream`, app.token, (event, data) => {
+    const sse = openSse(`${server.tributary.url}/applications/${app.id}/integrations/${integrationId}/messageStream`, app.token, (event, data) => {
       if (event !== 'integrationMessage' || !record) return;
       const sent = parseTimedPayload((JSON.parse(data) as { message: string }).message);
       if (sent) record(sent.seq, sent.sentAt);
     });
     await sse.opened;
-    const tributary = await measureLatency({ ...paced, topic: LATENCY_TOPIC }, (r) => {
+    const tributary = await measureLatency({ ...paced, topic: LATENCY_TOPIC }, server.watch, (r) => {
       record = r;
       return () => (record = undefined);
     }).finally(() => sse.close());
 
-    ctx.progress('(c) latency at 1,000 msg/s through a plain mqtt.js subscriber…');
-    const subscriber = await connectMqtt(ctx.broker.url, `bench-latency-reference-${process.pid}`);
+    ctx.progress('  through a plain subscriber…');
+    record = undefined;
+    const onPayload = (payload: string) => {
+      const sent = parseTimedPayload(payload);
+      if (sent && record) record(sent.seq, sent.sentAt);
+    };
+    const subscriber = await startReferenceSubscriber(ctx.broker, REFERENCE_LATENCY_TOPIC, REFERENCE_LATENCY_TOPIC, { core: ctx.serverCore, onPayload });
     try {
-      await subscribe(subscriber, REFERENCE_LATENCY_TOPIC);
-      const reference = await measureLatency({ ...paced, topic: REFERENCE_LATENCY_TOPIC }, (r) => {
-        const onMessage = (_topic: string, payload: Buffer) => {
-          const sent = parseTimedPayload(payload.toString('latin1'));
-          if (sent) r(sent.seq, sent.sentAt);
-        };
-        subscriber.on('message', onMessage);
-        return () => subscriber.off('message', onMessage);
+      const watch = processWatch(subscriber.pid === undefined ? {} : { mosquitto_sub: subscriber.pid });
+      const reference = await measureLatency({ ...paced, topic: REFERENCE_LATENCY_TOPIC }, watch, (r) => {
+        record = r;
+        return () => (record = undefined);
       });
       return { tributary, reference };
     } finally {
-      await endMqtt(subscriber);
+      await subscriber.stop();
     }
   } finally {
     await endMqtt(publisher);
@@ -144,24 +186,27 @@ export async function latency(ctx: IngestContext, app: { id: string; token: stri
 }
 
 /** (d): one integration per topic, all read through the application-wide stream. */
-export async function fanOut(ctx: IngestContext, integrations: number): Promise<FloodComparison & { createMs: number; connectMs: number }> {
+export async function fanOut(ctx: IngestContext, server: Server, integrations: number): Promise<FloodComparison & { createMs: number; connectMs: number }> {
   const topics = Array.from({ length: integrations }, (_, i) => `bench/${i}/data`);
-  const spec = floodSpec(ctx, topics);
-  ctx.progress(`(d) reference: ${ctx.messages.toLocaleString('en-US')} messages over ${integrations} topics to one subscriber on bench/#…`);
+  const spec = floodSpec(ctx, topics, 0);
+  ctx.progress(`  reference: ${ctx.messages.toLocaleString('en-US')} messages over ${integrations} topics to one subscriber on bench/#…`);
   const reference = await floodReference(ctx, 'bench/#', 'bench/probe', spec);
 
-  ctx.progress(`(d) Tributary: creating ${integrations} integrations (${CREATE_CONCURRENCY} requests in flight)…`);
-  const app = await createApplication(ctx.user, 'bench-fan-out');
+  ctx.progress(`  Tributary: creating ${integrations} integrations (${CREATE_CONCURRENCY} requests in flight)…`);
+  const app = await createApplication(server.user, 'bench-fan-out');
   const start = Date.now();
-  await createIntegrations(ctx.user, app.id, integrations, CREATE_CONCURRENCY, (i) => mqttIntegrationBody(`fan-${i}`, ctx.broker.host, ctx.broker.port, [`bench/${i}/#`]));
+  await createIntegrations(server.user, app.id, integrations, CREATE_CONCURRENCY, (i) => mqttIntegrationBody(`fan-${i}`, ctx.broker.host, ctx.broker.port, [`bench/${i}/#`]));
   const createMs = Date.now() - start;
-  const connected = await pollUntil(ctx.user, app.id, (items) => items.length === integrations && countWhere(items, isConnected) === integrations, {
+  const connected = await pollUntil(server.user, app.id, (items) => items.length === integrations && countWhere(items, isConnected) === integrations, {
     timeoutMs: 120_000,
     intervalMs: 250,
     what: `all ${integrations} integrations to be connected`,
   });
-  const connectMs = connected.at - start;
-  ctx.progress(`(d) Tributary: ${integrations} integrations connected; flooding, read through integrationMessageStream…`);
-  const { series, dropped } = await floodThroughTributary(ctx, { path: `/applications/${app.id}/integrationMessageStream`, token: app.token }, spec);
-  return { reference: reference.series, referenceDescription: reference.description, tributary: series, dropped, createMs, connectMs };
+  ctx.progress(`  Tributary: ${integrations} integrations connected; flooding, read through integrationMessageStream…`);
+  const told: Told = { dropped: 0, messagesLost: 0 };
+  const tributary = await repeatFlood(ctx.rounds, (round) => {
+    ctx.progress(`  Tributary round ${round + 1} of ${ctx.rounds}`);
+    return floodOnce(server, `/applications/${app.id}/integrationMessageStream`, app.token, spec, told);
+  });
+  return { reference: reference.series, referenceDescription: reference.description, tributary, told, createMs, connectMs: connected.at - start };
 }

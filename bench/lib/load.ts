@@ -4,6 +4,7 @@
  * response was not 2xx, or any request failed or timed out, is not a result.
  */
 import autocannon from 'autocannon';
+import { CpuMeter } from './proc-stats.js';
 
 export interface RequestSpec {
   readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -24,6 +25,8 @@ export interface LoadOptions {
   readonly settle: () => Promise<void>;
   /** Called once per request sent, so a run can rotate over ids, applications, names. */
   readonly next: () => RequestSpec;
+  /** The server's process, whose CPU time per request is measured. */
+  readonly serverPid: number;
 }
 
 export interface LoadResult {
@@ -32,6 +35,8 @@ export interface LoadResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly completed: number;
+  /** The server's CPU µs per completed request over the measured run, the backlog it worked off after it included. */
+  readonly cpuPerRequest: number;
   /** Why the run cannot be trusted; empty when every request got a 2xx. */
   readonly problems: readonly string[];
 }
@@ -81,14 +86,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     problems.push(...problemsOf(await once(options, options.warmup), 'warm-up'));
     await options.settle();
   }
+  const cpu = new CpuMeter(options.serverPid);
   const result = await once(options, options.duration);
   await options.settle();
+  const cpuPerRequest = (cpu.used() * 1e6) / Math.max(result['2xx'], 1);
   problems.push(...problemsOf(result, 'measured run'));
   return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     completed: result['2xx'],
+    cpuPerRequest,
     problems,
   };
 }

@@ -17,9 +17,9 @@ export function connectMqtt(url: string, clientId: string): Promise<MqttClient> 
   });
 }
 
-export function subscribe(client: MqttClient, topic: string): Promise<void> {
+export function subscribe(client: MqttClient, topic: string, qos: 0 | 1 = 0): Promise<void> {
   return new Promise((resolve, reject) => {
-    client.subscribe(topic, { qos: 0 }, (err) => (err ? reject(err) : resolve()));
+    client.subscribe(topic, { qos }, (err) => (err ? reject(err) : resolve()));
   });
 }
 

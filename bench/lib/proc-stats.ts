@@ -31,8 +31,14 @@ function clockTicks(): number {
   }
 }
 
+/** Something whose CPU time can be followed from a starting point. */
+export interface CpuUse {
+  /** CPU seconds used since the meter was made. */
+  used(): number;
+}
+
 /** CPU use of a process over a stretch of time, as a share of one core. */
-export class CpuMeter {
+export class CpuMeter implements CpuUse {
   private readonly startCpu: number;
   private readonly startAt = performance.now();
 
@@ -49,6 +55,38 @@ export class CpuMeter {
   share(): number {
     const elapsed = (performance.now() - this.startAt) / 1000;
     return elapsed > 0 ? this.used() / elapsed : 0;
+  }
+}
+
+/**
+ * CPU used by every process with a given command name (`postgres`: the
+ * server, its backends and its writers) since the meter was made. A process
+ * started meanwhile counts from its start; one that exited meanwhile is lost.
+ */
+export class CommandCpuMeter implements CpuUse {
+  private readonly start: Map<number, number>;
+
+  constructor(private readonly command: string) {
+    this.start = this.read();
+  }
+
+  used(): number {
+    let sum = 0;
+    for (const [pid, seconds] of this.read()) sum += seconds - (this.start.get(pid) ?? 0);
+    return sum;
+  }
+
+  private read(): Map<number, number> {
+    const found = new Map<number, number>();
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        if (fs.readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === this.command) found.set(Number(entry), cpuSeconds(Number(entry)));
+      } catch {
+        // Gone between the listing and the read.
+      }
+    }
+    return found;
   }
 }
 

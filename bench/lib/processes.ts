@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import readline from 'node:readline';
 import { onCleanup } from './cleanup.js';
+import { onCore } from './cores.js';
 
 export interface SpawnSpec {
   /** Shown in errors and reports. */
@@ -15,6 +16,8 @@ export interface SpawnSpec {
    * child whose output is data (a subscriber printing messages); stderr is kept either way.
    */
   readonly stdout?: (chunk: Buffer) => void;
+  /** Runs it on this CPU core only (taskset -c); the pid is still the command's own. */
+  readonly core?: number;
 }
 
 export interface ExitInfo {
@@ -46,7 +49,8 @@ process.on('exit', () => {
 
 /** Starts a process whose output is kept (not shown) and which is stopped at cleanup. */
 export function spawnChild(spec: SpawnSpec): Child {
-  const proc = spawn(spec.command, [...spec.args], {
+  const run = onCore(spec.core, spec.command, spec.args);
+  const proc = spawn(run.command, run.args, {
     cwd: spec.cwd,
     env: spec.env ?? process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -25,6 +25,15 @@ interface Target {
   readonly url: string;
 }
 
+export interface ReferenceOptions {
+  /** The subscription's QoS (default 0). */
+  readonly qos?: 0 | 1;
+  /** The CPU core mosquitto_sub runs on (taskset -c); any when undefined. */
+  readonly core?: number;
+  /** Called with each data message's payload, for a latency run (a string per message: not for floods). */
+  readonly onPayload?: (payload: string, now: number) => void;
+}
+
 const PROBE = Buffer.from('probe');
 const P = 0x70; // Probes start with "p"; the flood's payloads start with a digit.
 
@@ -33,12 +42,16 @@ const P = 0x70; // Probes start with "p"; the flood's payloads start with a digi
  * (which the filter must match) came through, i.e. once the subscription is
  * in place, so no message of the measured stream can be missed.
  */
-export async function startReferenceSubscriber(target: Target, filter: string, probeTopic: string): Promise<ReferenceSubscriber> {
+export async function startReferenceSubscriber(target: Target, filter: string, probeTopic: string, options: ReferenceOptions = {}): Promise<ReferenceSubscriber> {
+  const qos = options.qos ?? 0;
   let counter = new ArrivalCounter();
   let probed = false;
-  const onLine = (first: number, now: number) => {
-    if (first === P) probed = true;
-    else counter.add(now);
+  const onLine = (data: Buffer, start: number, end: number, now: number) => {
+    if (data[start] === P) probed = true;
+    else {
+      counter.add(now);
+      options.onPayload?.(data.toString('latin1', start, end), now);
+    }
   };
   const tool = findTool('mosquitto_sub');
   let stop: () => Promise<void>;
@@ -49,18 +62,19 @@ export async function startReferenceSubscriber(target: Target, filter: string, p
     const child = spawnChild({
       name: 'mosquitto_sub',
       command: tool,
-      args: ['-h', target.host, '-p', String(target.port), '-t', filter, '-q', '0', '-i', `bench-reference-${process.pid}`],
+      args: ['-h', target.host, '-p', String(target.port), '-t', filter, '-q', String(qos), '-i', `bench-reference-${process.pid}`],
       stdout: (chunk) => lines.feed(chunk),
+      core: options.core,
     });
     stop = () => child.stop().then(() => undefined);
-    description = 'mosquitto_sub (its own process)';
+    description = `mosquitto_sub -q ${qos} (its own process${options.core === undefined ? '' : `, core ${options.core}`})`;
     pid = child.pid;
   } else {
     const client = await connectMqtt(target.url, `bench-reference-${process.pid}`);
-    client.on('message', (_topic, payload: Buffer) => onLine(payload[0] ?? 0, performance.now()));
-    await subscribe(client, filter);
+    client.on('message', (_topic, payload: Buffer) => onLine(payload, 0, payload.length, performance.now()));
+    await subscribe(client, filter, qos);
     stop = () => endMqtt(client);
-    description = 'mqtt.js subscriber in the bench process (mosquitto_sub is not installed)';
+    description = `mqtt.js subscriber at QoS ${qos} in the bench process (mosquitto_sub is not installed)`;
   }
   await probeUntil(target.url, probeTopic, () => probed);
   return { description, pid, count: () => (counter = new ArrivalCounter()), stop };
@@ -80,26 +94,21 @@ async function probeUntil(url: string, topic: string, seen: () => boolean, timeo
   }
 }
 
-/** Calls back once per complete line with the line's first byte; works across chunk boundaries. */
+/** Calls back once per complete line with where it lies in `data`; works across chunk boundaries. */
 class LineSplitter {
-  private atStart = true;
-  private first = 0;
+  /** The start of a line the last chunk ended in the middle of. */
+  private carry: Buffer | undefined;
 
-  constructor(private readonly onLine: (first: number, now: number) => void) {}
+  constructor(private readonly onLine: (data: Buffer, start: number, end: number, now: number) => void) {}
 
   feed(chunk: Buffer): void {
     const now = performance.now();
-    let i = 0;
-    while (i < chunk.length) {
-      if (this.atStart) {
-        this.first = chunk[i]!;
-        this.atStart = false;
-      }
-      const newline = chunk.indexOf(10, i);
-      if (newline === -1) return;
-      this.onLine(this.first, now);
-      this.atStart = true;
-      i = newline + 1;
+    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk;
+    let start = 0;
+    for (let newline = data.indexOf(10); newline !== -1; newline = data.indexOf(10, start)) {
+      this.onLine(data, start, newline, now);
+      start = newline + 1;
     }
+    this.carry = start < data.length ? data.subarray(start) : undefined;
   }
 }

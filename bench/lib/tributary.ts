@@ -27,6 +27,8 @@ export interface TributaryOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Flags for node itself, e.g. ['--cpu-prof', '--cpu-prof-dir', dir]. */
   readonly nodeArgs?: readonly string[];
+  /** The CPU core to run it on (taskset -c); any core when undefined. */
+  readonly core?: number;
 }
 
 export interface Tributary {
@@ -53,8 +55,9 @@ export function startFlags(): string[] {
 }
 
 /** How the benchmarks start the server, for their reports. */
-export function serverCommand(extraFlags: readonly string[] = []): string {
-  return ['node', ...startFlags(), ...extraFlags, 'dist/cli/main.js', 'serve'].join(' ');
+export function serverCommand(extraFlags: readonly string[] = [], core?: number): string {
+  const pin = core === undefined ? [] : ['taskset', '-c', String(core)];
+  return [...pin, 'node', ...startFlags(), ...extraFlags, 'dist/cli/main.js', 'serve'].join(' ');
 }
 
 function newestMtime(dir: string): number {
@@ -136,6 +139,7 @@ export async function startTributary(options: TributaryOptions): Promise<Tributa
     args: [...startFlags(), ...(options.nodeArgs ?? []), ENTRY, 'serve'],
     env: { ...inherited, ...secrets, ...settings },
     cwd: REPO_ROOT,
+    core: options.core,
   });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/health`, child, 60_000);
