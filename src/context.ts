@@ -10,6 +10,7 @@ import type { IntegrationType } from './domain/integration-types.js';
 import type { Clock } from './runtime/clock.js';
 import type { ConnectorFactory } from './runtime/connector.js';
 import { connectorCleanups, connectorFactories } from './runtime/connectors/registry.js';
+import { outboundPolicy } from './runtime/connectors/outbound.js';
 import { Runtime } from './runtime/runtime.js';
 import { loadSecretKey, loadSigningKey, verifySecretKey } from './security/keys.js';
 import { createSealer } from './security/sealer.js';
@@ -55,7 +56,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     const codec = createTokenCodec(await loadSigningKey(theStore.settings, sealer));
     const events = new DomainEvents();
     const auth = new AuthService(theStore, codec, events, { userTokenTtlSeconds: config.userTokenTtl, userTokenTtlMaxSeconds: config.userTokenTtlMax });
-    const integrations = new IntegrationService(theStore, sealer, events);
+    const integrations = new IntegrationService(theStore, sealer, events, undefined, outboundPolicy(config.outboundDeny, config.outboundAllow));
     const metrics = createMetrics(events, { perIntegration: config.metricsPerIntegration });
     const runtime = new Runtime({
       config,

@@ -1,4 +1,5 @@
 import type { IntegrationSpec } from '../domain/integration-spec.js';
+import type { OutboundPolicy } from './connectors/outbound.js';
 
 /**
  * The one interface every connector (mqtt, websocket, …) implements. A
@@ -100,6 +101,8 @@ export interface ConnectorOptions {
    * leaves nothing behind at the service (subscriptions, hidden messages).
    */
   readonly probe?: boolean;
+  /** Where connections may go (OUTBOUND_DENY, OUTBOUND_ALLOW); socket-based connectors resolve through its `lookup`. */
+  readonly outbound?: OutboundPolicy;
 }
 
 export type ConnectorFactory = (spec: IntegrationSpec, events: ConnectorEvents, options: ConnectorOptions) => Connector;

@@ -19,6 +19,7 @@ import { probeConnection, type ProbeResult } from './probe.js';
 import { StatusFeed } from './status-feed.js';
 import { StatusWriter } from './status-writer.js';
 import { Supervisor } from './supervisor.js';
+import { outboundPolicy } from './connectors/outbound.js';
 
 export interface RuntimeDeps {
   readonly config: Config;
@@ -63,6 +64,7 @@ export class Runtime {
       connectTimeoutMs: config.connectTimeout,
       keepaliveSeconds: config.keepalive,
       particleApiUrl: config.particleApiUrl,
+      outbound: outboundPolicy(config.outboundDeny, config.outboundAllow),
       checkpoints: storeCheckpoints(deps.store),
     };
     // A probe's Event Hubs start positions are its own, never an integration's.

@@ -3,21 +3,28 @@ import net from 'node:net';
 import { ValidationError } from '../../errors.js';
 import { validateTopicFilter } from '../../lib/mqtt-topics.js';
 import { CONFIG_KEYS, type IntegrationType } from '../../domain/integration-types.js';
+import type { OutboundPolicy } from '../../runtime/connectors/outbound.js';
 
 /**
  * Checks the schema cannot express: parseable PEM, a host that is a host and
  * not a URL, a ws(s) URL, header names HTTP accepts, well-formed MQTT topic
- * filters. Bad values are refused with a 400 here rather than failing later
+ * filters, no IP address the outbound policy refuses. Bad values are refused with a 400 here rather than failing later
  * as a connection error nobody asked for.
  */
-export function checkConfig(type: IntegrationType, config: Record<string, unknown>, topics: readonly string[]): void {
+export function checkConfig(type: IntegrationType, config: Record<string, unknown>, topics: readonly string[], outbound?: OutboundPolicy): void {
   const key = CONFIG_KEYS[type];
   checkPem(key, config);
+  // A denied IP literal would only fail at every connection attempt (SPEC §10: it is a 400); names are checked when resolved.
+  const refuse = (field: string, host: string) => {
+    const why = outbound?.literalRefusal(host);
+    if (why) throw new ValidationError(`${key}.${field}: ${why}`);
+  };
   if (type === 'mqtt') {
     const host = String(config.host);
     if (/\s/.test(host) || host.includes('/') || (host.includes(':') && !net.isIPv6(host.replace(/^\[|\]$/g, '')))) {
       throw new ValidationError(`${key}.host must be a host name or IP address (put the port in ${key}.port, not in the host)`);
     }
+    refuse('host', host);
     topics.forEach((topic, i) => {
       const problem = validateTopicFilter(topic);
       if (problem) throw new ValidationError(`topics[${i}] is not a valid MQTT topic filter: ${problem}`);
@@ -31,6 +38,7 @@ export function checkConfig(type: IntegrationType, config: Record<string, unknow
       throw new ValidationError(`${key}.url must be a URL such as wss://example.com/stream`);
     }
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new ValidationError(`${key}.url must start with ws:// or wss://`);
+    refuse('url', url.hostname);
     const headers = (config.headers ?? []) as { headerKey: string; headerValue: string }[];
     headers.forEach((h, i) => {
       if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(h.headerKey)) throw new ValidationError(`${key}.headers[${i}].headerKey is not a valid HTTP header name`);

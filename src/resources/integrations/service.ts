@@ -9,6 +9,7 @@ import type { IntegrationInput } from './schemas.js';
 import { mergeConfig, openSecrets, sealSecrets, splitConfig } from './secrets.js';
 import type { IntegrationSpec } from '../../domain/integration-spec.js';
 import { ALL_CONFIG_KEYS, CONFIG_KEYS, isIntegrationType, type IntegrationType } from '../../domain/integration-types.js';
+import type { OutboundPolicy } from '../../runtime/connectors/outbound.js';
 
 export interface Integration {
   readonly row: IntegrationRow;
@@ -31,6 +32,8 @@ export class IntegrationService {
     private readonly sealer: Sealer,
     private readonly events: DomainEvents,
     private readonly now: () => Date = () => new Date(),
+    /** Where integrations may connect: a config naming a refused IP address is a 400. */
+    private readonly outbound?: OutboundPolicy,
   ) {}
 
   async create(applicationId: string, input: IntegrationInput): Promise<Integration> {
@@ -89,7 +92,7 @@ export class IntegrationService {
     const givenConfig = input[CONFIG_KEYS[type]] as Record<string, unknown> | undefined;
     const config = givenConfig ?? before.spec.config;
     const topics = input.topics ?? before.row.topics;
-    if (givenConfig !== undefined || input.topics !== undefined) checkConfig(type, config, topics);
+    if (givenConfig !== undefined || input.topics !== undefined) checkConfig(type, config, topics, this.outbound);
 
     let { config: plain, secrets } = before.row;
     let opened: Record<string, unknown> | undefined;
@@ -198,7 +201,7 @@ export class IntegrationService {
     this.refuseOtherConfigs(type, input);
     const config = input[CONFIG_KEYS[type]] as Record<string, unknown>;
     const topics = input.topics ?? [];
-    checkConfig(type, config, topics);
+    checkConfig(type, config, topics, this.outbound);
     return { type, config, topics };
   }
 

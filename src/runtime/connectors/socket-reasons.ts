@@ -4,6 +4,7 @@
  * connector (the WebSocket connector imports it too), so the same failure reads
  * the same whatever the integration type.
  */
+import { OutboundDeniedError } from './outbound.js';
 
 /** Who is at the other end, for sentences like "Connection reset by the broker". */
 export type Peer = 'broker' | 'server';
@@ -86,6 +87,8 @@ function endpoint(error: SystemErrorFields, target: Target | undefined): string 
  */
 export function describeSocketError(error: unknown, peer: Peer, target?: Target): string | undefined {
   if (!(error instanceof Error)) return undefined;
+  // Our own refusal (OUTBOUND_DENY / OUTBOUND_ALLOW) already says it all.
+  if (error instanceof OutboundDeniedError) return error.message;
   const code = errorCode(error);
   if (code === undefined) return undefined;
   const fields = error as SystemErrorFields;
@@ -114,6 +117,7 @@ export function describeSocketError(error: unknown, peer: Peer, target?: Target)
 /** The raw message, with the code when Node gave one: the last resort of every translation. */
 export function describeUnknownError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
+  if (error instanceof OutboundDeniedError) return error.message;
   const code = errorCode(error);
   return code !== undefined && !error.message.includes(code) ? `${error.message} (${code})` : error.message;
 }

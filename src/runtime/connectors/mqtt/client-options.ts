@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import type { IClientOptions } from 'mqtt';
+import net, { isIP } from 'node:net';
+import { connect, MqttClient, type IClientOptions } from 'mqtt';
 import type { ConnectorOptions } from '../../connector.js';
 import type { IntegrationSpec, MqttConfig } from '../../../domain/integration-spec.js';
+import { checkLiteralHost } from '../outbound.js';
 import { sharedSecureContext } from '../tls-contexts.js';
 
 /** How long a persistent MQTT 5 session outlives its connection (see below). */
@@ -70,6 +71,9 @@ export function mqttClientOptions(spec: IntegrationSpec, options: ConnectorOptio
   // TLS only for TLS protocols: mqtt.js silently upgrades mqtt→mqtts and
   // ws→wss when it sees a client certificate, which would change the
   // transport the user chose.
+  // mqtt.js hands these on to tls.connect and, for ws/wss, to ws and http.request (see openMqttClient for plain TCP).
+  if (options.outbound) Object.assign(client, { lookup: options.outbound.lookup });
+  if (webSocket && options.outbound) Object.assign(client.wsOptions ?? {}, { lookup: options.outbound.lookup });
   if (secure) {
     const tls = {
       // The material travels as a shared SecureContext (see tls-contexts.ts);
@@ -87,4 +91,25 @@ export function mqttClientOptions(spec: IntegrationSpec, options: ConnectorOptio
     if (webSocket) Object.assign(client.wsOptions ?? {}, tls);
   }
   return client;
+}
+
+/** mqtt.js swallows its client's errors unless someone listens; the connector listens for its own. */
+const ignore = (): void => {};
+
+/**
+ * One mqtt.js client for one attempt, its connections held to the outbound
+ * policy: an IP literal is checked here (it never reaches DNS), a host name
+ * through the policy's `lookup`. mqtt.js opens plain TCP itself with no
+ * `lookup`, so for mqtt:// the socket is opened here instead.
+ */
+export function openMqttClient(spec: IntegrationSpec, options: ConnectorOptions): MqttClient {
+  const client = mqttClientOptions(spec, options);
+  const outbound = options.outbound;
+  if (!outbound) return connect(client);
+  checkLiteralHost(outbound, mqttConfig(spec).host);
+  if (client.protocol !== 'mqtt') return connect(client);
+  const { host, port } = client;
+  const mqtt = new MqttClient(() => net.createConnection({ host: host!, port: port!, lookup: outbound.lookup }), client);
+  mqtt.on('error', ignore);
+  return mqtt;
 }

@@ -1,10 +1,9 @@
-import { connect } from 'mqtt';
 import type { IConnackPacket, IDisconnectPacket, MqttClient, Packet } from 'mqtt';
 import { validateTopicName } from '../../../lib/mqtt-topics.js';
 import { ConnectError, MessageRefusedError, NotConnectedError } from '../../connector.js';
 import type { Connector, ConnectorEvents, ConnectorFactory, ConnectorOptions, OutboundMessage } from '../../connector.js';
 import type { IntegrationSpec } from '../../../domain/integration-spec.js';
-import { mqttClientOptions, mqttConfig, protocolVersionOf } from './client-options.js';
+import { mqttConfig, openMqttClient, protocolVersionOf } from './client-options.js';
 import { endClient } from './end-client.js';
 import { brokerDisconnect, CLOSED_BY_BROKER, connackRefusal, describeMqttError, publishRefusal } from './reasons.js';
 import type { AttemptContext } from './reasons.js';
@@ -112,7 +111,7 @@ export class MqttConnector implements Connector {
   #attempt(resolve: () => void, reject: (error: Error) => void): void {
     let client: MqttClient;
     try {
-      client = connect(mqttClientOptions(this.#spec, this.#options));
+      client = openMqttClient(this.#spec, this.#options);
     } catch (error) {
       reject(new ConnectError(describeUnknownError(error)));
       return;

@@ -85,7 +85,7 @@ export class WebsocketConnector implements Connector {
     let socket: WebSocket;
     try {
       url = new URL(this.#config.url);
-      socket = new WebSocket(url, websocketRequestOptions(this.#config, url));
+      socket = new WebSocket(url, websocketRequestOptions(this.#config, url, this.#options.outbound));
     } catch (error) {
       reject(new ConnectError(describeUnknownError(error)));
       return;

@@ -1,5 +1,6 @@
 import type { SecureContext } from 'node:tls';
 import type { ClientOptions } from 'ws';
+import { checkLiteralHost, type OutboundPolicy } from '../outbound.js';
 import { sharedSecureContext } from '../tls-contexts.js';
 import type { IntegrationSpec, WebsocketConfig } from '../../../domain/integration-spec.js';
 
@@ -12,9 +13,12 @@ export function websocketConfig(spec: IntegrationSpec): WebsocketConfig {
  * The `ws` options for one connection attempt: the configured headers, HTTP
  * basic auth from username/password, and for wss:// the TLS material as a
  * shared SecureContext (see ../tls-contexts.ts). `ws` sets SNI from the
- * URL's host itself. Throws on invalid PEM material.
+ * URL's host itself. Throws on invalid PEM material, and on an address the
+ * outbound policy refuses.
  */
-export function websocketRequestOptions(config: WebsocketConfig, url: URL): ClientOptions & { secureContext?: SecureContext } {
+export function websocketRequestOptions(config: WebsocketConfig, url: URL, outbound?: OutboundPolicy): ClientOptions & { secureContext?: SecureContext } {
+  // An IP literal never reaches DNS, so it is checked here; a name through the policy's lookup (ws hands it to http.request).
+  checkLiteralHost(outbound, url.hostname);
   const headers: Record<string, string> = {};
   for (const { headerKey, headerValue } of config.headers ?? []) headers[headerKey] = headerValue;
   // An Authorization header the user wrote by hand is the more specific wish.
@@ -28,6 +32,7 @@ export function websocketRequestOptions(config: WebsocketConfig, url: URL): Clie
     perMessageDeflate: false,
     // A redirect would silently change the endpoint the integration names.
     followRedirects: false,
+    ...(outbound ? { lookup: outbound.lookup } : {}),
   };
   if (url.protocol === 'wss:') {
     const withCertificate = Boolean(config.certificate && config.privateKey);
