@@ -171,7 +171,8 @@ async function reconnectStorm(run: Run): Promise<StormResult> {
   run.progress('Killing the broker (SIGKILL)…');
   const killedAt = Date.now();
   await run.broker.kill();
-  const down = await pollAll(run, 'disconnected with a retry pending', (s) => s.nextAttempt !== undefined && (s.disconnectInfo?.ts ?? 0) >= killedAt, killedAt);
+  // A lost link shows a disconnect since the kill; its retry may already be under way (state connecting, no nextAttempt).
+  const down = await pollAll(run, 'disconnected', (s) => (s.disconnectInfo?.ts ?? 0) >= killedAt && !isConnected(s), killedAt);
   run.progress('Restarting the broker on the same port…');
   const restartAt = Date.now();
   const cpu = new CpuMeter(run.tributary.child.pid);
