@@ -33,6 +33,12 @@ export interface Server {
   readonly user: ApiClient;
   /** Tributary's process, plus PostgreSQL's when it is the store. */
   readonly watch: Watch;
+  /**
+   * The topics this server's one-topic integration subscribes to (`bench/t<n>/#`):
+   * its own, so no other server of the run and no reference subscriber ever
+   * takes a share of the stream meant for another.
+   */
+  readonly prefix: string;
   /** The integration the one-topic scenarios share, created on first use. */
   single?: { readonly app: { id: string; token: string }; readonly integrationId: string };
 }
@@ -57,17 +63,18 @@ export interface LatencyComparison {
   readonly reference: LatencyRun;
 }
 
-const SINGLE_TOPIC = 'bench/ingest/flood';
-const LATENCY_TOPIC = 'bench/ingest/latency';
-const REFERENCE_LATENCY_TOPIC = 'bench/reference/latency';
+/** The reference's topics: as long as a server's (`bench/t1/…`), matched by none of their subscriptions. */
+const REFERENCE_PREFIX = 'bench/r0/';
 const CREATE_CONCURRENCY = 50;
+let started = 0;
 
 export async function startServer(ctx: IngestContext, store: StoreKind, env: Readonly<Record<string, string>> = {}): Promise<Server> {
   const tributary = await startTributary({ store, env, nodeArgs: ctx.nodeArgs, core: ctx.serverCore });
   const user = await login(tributary.url, tributary.adminEmail, tributary.adminPassword);
   const watch = processWatch({ Tributary: tributary.child.pid, Mosquitto: ctx.broker.pid });
   // The machine's PostgreSQL is not ours to pin; what it spends on the run is Tributary's cost all the same.
-  return { tributary, user, watch: store === 'postgres' ? { ...watch, PostgreSQL: () => new CommandCpuMeter('postgres') } : watch };
+  started += 1;
+  return { tributary, user, prefix: `bench/t${started}/`, watch: store === 'postgres' ? { ...watch, PostgreSQL: () => new CommandCpuMeter('postgres') } : watch };
 }
 
 function floodSpec(ctx: IngestContext, topics: readonly string[], qos: 0 | 1): FloodSpec {
@@ -104,11 +111,11 @@ async function floodReference(ctx: IngestContext, filter: string, probeTopic: st
   }
 }
 
-/** The integration on `bench/ingest/#` that every one-topic scenario of a server reads. */
+/** The integration on the server's own prefix that every one-topic scenario of that server reads. */
 async function singleOf(ctx: IngestContext, server: Server): Promise<NonNullable<Server['single']>> {
   if (server.single) return server.single;
   const app = await createApplication(server.user, 'bench-ingest');
-  const body = mqttIntegrationBody('ingest', ctx.broker.host, ctx.broker.port, ['bench/ingest/#']);
+  const body = mqttIntegrationBody('ingest', ctx.broker.host, ctx.broker.port, [`${server.prefix}#`]);
   const { id } = await server.user.post<{ id: string }>(`/applications/${app.id}/integrations`, body);
   await waitUntilConnected(server.user, app.id, id);
   return (server.single = { app, integrationId: id });
@@ -116,10 +123,11 @@ async function singleOf(ctx: IngestContext, server: Server): Promise<NonNullable
 
 /** (a), (e), (f), (g): one topic, one integration, its own messageStream, at the publisher's QoS. */
 export async function singleFlood(ctx: IngestContext, server: Server, qos: 0 | 1): Promise<FloodComparison> {
-  const spec = floodSpec(ctx, [SINGLE_TOPIC], qos);
   ctx.progress(`  reference: ${ctx.messages.toLocaleString('en-US')} QoS ${qos} messages to one plain subscriber…`);
-  const reference = await floodReference(ctx, SINGLE_TOPIC, SINGLE_TOPIC, spec);
+  const topic = `${REFERENCE_PREFIX}flood`;
+  const reference = await floodReference(ctx, topic, topic, floodSpec(ctx, [topic], qos));
   ctx.progress('  Tributary: one MQTT integration read through its messageStream…');
+  const spec = floodSpec(ctx, [`${server.prefix}flood`], qos);
   const { app, integrationId } = await singleOf(ctx, server);
   const path = `/applications/${app.id}/integrations/${integrationId}/messageStream`;
   const told: Told = { dropped: 0, messagesLost: 0 };
@@ -132,12 +140,12 @@ export async function singleFlood(ctx: IngestContext, server: Server, qos: 0 | 1
 
 /** (h): the same QoS 0 flood through two servers that differ in one setting, rounds alternating so drift hits both alike. */
 export async function pairedFlood(ctx: IngestContext, servers: readonly [Server, Server]): Promise<[FloodSeries, FloodSeries]> {
-  const spec = floodSpec(ctx, [SINGLE_TOPIC], 0);
   const runs: [FloodRun[], FloodRun[]] = [[], []];
   for (let round = 0; round < ctx.rounds; round++) {
     for (const [i, server] of servers.entries()) {
       ctx.progress(`  round ${round + 1} of ${ctx.rounds}, server ${i + 1} of 2`);
       const { app, integrationId } = await singleOf(ctx, server);
+      const spec = floodSpec(ctx, [`${server.prefix}flood`], 0);
       runs[i]!.push(await floodOnce(server, `/applications/${app.id}/integrations/${integrationId}/messageStream`, app.token, spec, { dropped: 0, messagesLost: 0 }));
     }
   }
@@ -158,7 +166,7 @@ export async function latency(ctx: IngestContext, server: Server): Promise<Laten
       if (sent) record(sent.seq, sent.sentAt);
     });
     await sse.opened;
-    const tributary = await measureLatency({ ...paced, topic: LATENCY_TOPIC }, server.watch, (r) => {
+    const tributary = await measureLatency({ ...paced, topic: `${server.prefix}latency` }, server.watch, (r) => {
       record = r;
       return () => (record = undefined);
     }).finally(() => sse.close());
@@ -169,10 +177,11 @@ export async function latency(ctx: IngestContext, server: Server): Promise<Laten
       const sent = parseTimedPayload(payload);
       if (sent && record) record(sent.seq, sent.sentAt);
     };
-    const subscriber = await startReferenceSubscriber(ctx.broker, REFERENCE_LATENCY_TOPIC, REFERENCE_LATENCY_TOPIC, { core: ctx.serverCore, onPayload });
+    const topic = `${REFERENCE_PREFIX}latency`;
+    const subscriber = await startReferenceSubscriber(ctx.broker, topic, topic, { core: ctx.serverCore, onPayload });
     try {
       const watch = processWatch(subscriber.pid === undefined ? {} : { mosquitto_sub: subscriber.pid });
-      const reference = await measureLatency({ ...paced, topic: REFERENCE_LATENCY_TOPIC }, watch, (r) => {
+      const reference = await measureLatency({ ...paced, topic }, watch, (r) => {
         record = r;
         return () => (record = undefined);
       });
