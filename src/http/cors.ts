@@ -19,6 +19,7 @@ export async function registerCors(app: FastifyInstance, origins: readonly strin
     // The token travels in a header, never a cookie.
     credentials: false,
     maxAge: 600,
-    strictPreflight: true,
+    // Its strict mode answers a preflight lacking Origin with a text/plain 400; such a request is no browser's, and gets no CORS headers anyway.
+    strictPreflight: false,
   });
 }

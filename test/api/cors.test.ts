@@ -76,6 +76,12 @@ describe.each(storeTargets().slice(0, 1))('CORS on $name', (target) => {
     expect(refused.headers['access-control-allow-origin']).toBe(ALLOWED);
   });
 
+  it('answers an OPTIONS without Origin with no error and no origin allowed', async () => {
+    const res = await send(withCors.port, 'OPTIONS', '/applications', {});
+    expect(res.status).toBeLessThan(400);
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
   it('allows no origin at all by default', async () => {
     const res = await send(without.port, 'OPTIONS', '/applications', preflight(ALLOWED));
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
