@@ -91,7 +91,8 @@ export class AuthService {
     if (claims.typ === 'user') {
       const generation = await this.userGeneration(claims.sub);
       if (generation === null) throw new UnauthorizedError('The token belongs to a user that no longer exists');
-      // Tokens issued before the password last changed (or before tokens carried a generation) are revoked.
+      // Tokens issued before the password last changed are revoked; so are those from before tokens carried a generation.
+      if (claims.gen === undefined) throw new UnauthorizedError('The token is from an older version of the server; log in again');
       if (claims.gen !== generation) throw new UnauthorizedError("The token has been revoked: the user's password has changed since it was issued");
       return { kind: 'user', userId: claims.sub, scopes: claims.scope };
     }
