@@ -1,10 +1,12 @@
 import type { Clock, TimerHandle } from './clock.js';
 
 /**
- * Admits at most `perSecond` connection attempts per second across every
- * integration, in arrival order (a token bucket holding a tenth of a second's
- * worth, so bursts stay small). After a broker restart thousands of links want
- * back at once; jitter spreads them, this caps the peak.
+ * Admits at most `perSecond` connection attempts in any second across every
+ * integration, in arrival order. A token bucket holding a tenth of a second's
+ * worth keeps bursts small; it refills at the rest of the rate, so a full
+ * bucket plus a second of refill never passes `perSecond`. After a broker
+ * restart thousands of links want back at once; jitter spreads them, this
+ * caps the peak.
  */
 export class ConnectGate {
   private readonly waiting: { admit: () => void; withdrawn: boolean }[] = [];
@@ -12,13 +14,16 @@ export class ConnectGate {
   private tokens: number;
   private lastRefill: number;
   private readonly capacity: number;
+  /** Tokens per second: the capacity and one second of refill together make the rate. */
+  private readonly refillRate: number;
   private timer: TimerHandle | undefined;
 
   constructor(
     readonly perSecond: number,
     private readonly clock: Clock,
   ) {
-    this.capacity = Math.max(1, Math.ceil(perSecond / 10));
+    this.capacity = Math.max(1, Math.floor(perSecond / 10));
+    this.refillRate = Math.max(1, perSecond - this.capacity);
     this.tokens = this.capacity;
     this.lastRefill = clock.now();
   }
@@ -46,7 +51,7 @@ export class ConnectGate {
 
   private refill(): void {
     const now = this.clock.now();
-    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.lastRefill) / 1000) * this.perSecond);
+    this.tokens = Math.min(this.capacity, this.tokens + ((now - this.lastRefill) / 1000) * this.refillRate);
     this.lastRefill = now;
   }
 
@@ -64,7 +69,7 @@ export class ConnectGate {
       this.head = 0;
     }
     if (this.head < this.waiting.length && !this.timer) {
-      const wait = Math.max(1, Math.ceil(1000 / this.perSecond));
+      const wait = Math.max(1, Math.ceil(1000 / this.refillRate));
       this.timer = this.clock.setTimeout(() => {
         this.timer = undefined;
         this.drain();

@@ -46,9 +46,26 @@ describe('ConnectGate', () => {
     clock.advance(500);
     expect(admitted.length).toBeGreaterThanOrEqual(5);
     expect(admitted.length).toBeLessThanOrEqual(7);
-    clock.advance(2000);
+    clock.advance(2200);
     expect(admitted).toEqual(Array.from({ length: 25 }, (_, i) => i));
     expect(gate.queued).toBe(0);
+  });
+
+  it('never admits more than the rate in any second, a full bucket at the start included', () => {
+    const clock = new ManualClock();
+    const gate = new ConnectGate(1000, clock);
+    const times: number[] = [];
+    for (let i = 0; i < 5000; i++) gate.enter(() => times.push(clock.now()));
+    clock.advance(10_000);
+    expect(times).toHaveLength(5000);
+    let busiest = 0;
+    for (let i = 0, j = 0; i < times.length; i++) {
+      while (times[j]! < times[i]! - 999) j++;
+      busiest = Math.max(busiest, i - j + 1);
+    }
+    expect(busiest).toBeLessThanOrEqual(1000);
+    // And it still goes at nearly the rate: 5,000 in about five seconds.
+    expect(times.at(-1)! - times[0]!).toBeLessThan(5600);
   });
 
   it('skips withdrawn requests without spending a slot', () => {
