@@ -8,6 +8,12 @@ import type { Principal } from './principal.js';
 
 /** How long a cached token or ownership answer may be trusted before the store is asked again (other nodes may have changed it). */
 const CACHE_TTL_MS = 5_000;
+/**
+ * A user's password generation is asked again sooner: `users set-password`
+ * runs in another process, which has no way to tell this one, and the user's
+ * streams must end within a second of it (SPEC §10; they are rechecked every 500 ms).
+ */
+const USER_CACHE_TTL_MS = 500;
 
 interface Cached<T> {
   readonly value: T;
@@ -140,10 +146,10 @@ export class AuthService {
     this.tokens.deleteWhere((cached) => cached.value?.applicationId === id);
   }
 
-  private async cached<T>(cache: Lru<string, Cached<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  private async cached<T>(cache: Lru<string, Cached<T>>, key: string, load: () => Promise<T>, ttlMs = CACHE_TTL_MS): Promise<T> {
     const hit = cache.get(key);
     const now = this.now();
-    if (hit && now - hit.at < CACHE_TTL_MS) return hit.value;
+    if (hit && now - hit.at < ttlMs) return hit.value;
     const value = await load();
     cache.set(key, { value, at: now });
     return value;
@@ -153,7 +159,7 @@ export class AuthService {
     return this.cached(this.users, id, async () => {
       const user = await this.store.users.findById(id);
       return user ? passwordGeneration(user.passwordHash) : null;
-    });
+    }, USER_CACHE_TTL_MS);
   }
 
   private tokenRow(id: string): Promise<TokenRow | null> {

@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashPassword } from '../../src/security/passwords.js';
 import { ADMIN, buildTestApp, type TestApp } from '../support/app.js';
 import { storeTargets } from '../support/stores.js';
+import { waitFor } from '../support/wait.js';
 
 /** SPEC §10: no narrower token widens itself or revives a wider one; user tokens are capped and revocable. */
 
@@ -83,6 +85,18 @@ describe.each(storeTargets().slice(0, 1))('token powers on $name', (target) => {
     expect(refused.body).toMatchObject({ type: 'Unauthorized', message: expect.stringMatching(/password has changed/) as unknown });
     const after = await login({ password: 'a brand new password' });
     expect((await call('GET', '/applications', after)).status).toBe(200);
+    await t.ctx.users.setPassword(ADMIN.email, ADMIN.password);
+  });
+
+  it('a new password set by another process (the CLI) revokes the tokens in use here within a second', async () => {
+    const token = await login({});
+    expect((await call('GET', '/applications', token)).status).toBe(200);
+    const user = (await t.ctx.store.users.findByEmail(ADMIN.email))!;
+    // Straight to the store, as `tributary users set-password` does from its own process: nothing here hears of it.
+    await t.ctx.store.users.updatePassword(user.id, await hashPassword('changed elsewhere'), new Date().toISOString());
+    const changedAt = Date.now();
+    await waitFor(async () => ((await call('GET', '/applications', token)).status === 401 ? true : undefined), 'the token to be refused', 1000);
+    expect(Date.now() - changedAt).toBeLessThan(1000);
     await t.ctx.users.setPassword(ADMIN.email, ADMIN.password);
   });
 });
