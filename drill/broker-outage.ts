@@ -18,12 +18,15 @@
  * src/ changed (`--no-build`: run dist/ as it is). Exits 1 when a figure
  * breaks the spec.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { login, type ApiClient } from '../bench/lib/api-client.js';
 import { ClientCountWatch } from '../bench/lib/broker-sys.js';
-import { installSignalHandlers } from '../bench/lib/cleanup.js';
+import { installSignalHandlers, onCleanup } from '../bench/lib/cleanup.js';
 import { parseFlags, positiveInteger } from '../bench/lib/cli.js';
 import { countWhere, createApplication, createIntegrations, isConnected, listStatuses, mqttIntegrationBody, pollUntil, type IntegrationStatus, type StatusItem } from '../bench/lib/live-integrations.js';
-import { Broker } from '../bench/lib/mosquitto.js';
+import { acceptedPerSecond, Broker } from '../bench/lib/mosquitto.js';
 import { openFileLimit } from '../bench/lib/proc-stats.js';
 import { formatNumber, formatSeconds, machineFacts, renderFacts } from '../bench/lib/report.js';
 import { runBench } from '../bench/lib/run.js';
@@ -101,7 +104,11 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!flags['no-build']) await ensureBuilt(progress);
 
   progress(`Starting a Mosquitto of its own and the built server (SQLite, fresh DATA_DIR)…`);
-  const broker = await Broker.start({ sysInterval: 1 });
+  // The broker logs every connection it accepts: attempts started per second, which is what CONNECT_RATE caps.
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-drill-log-'));
+  onCleanup(() => fs.rmSync(logDir, { recursive: true, force: true }), { kind: 'rm', path: logDir });
+  const connectionLog = path.join(logDir, 'connections.log');
+  const broker = await Broker.start({ sysInterval: 1, connectionLog });
   const tributary = await startTributary({ store: 'sqlite' });
   const user = await login(tributary.url, tributary.adminEmail, tributary.adminPassword);
   const app = await createApplication(user, 'drill-broker-outage');
@@ -129,7 +136,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const back = await waitConnected(run, broker, restartAt, 'back');
   const connects = connectTimes(back.items, restartAt);
   const recoveryMs = connects.reduce((a, b) => Math.max(a, b), restartAt) - restartAt;
-  const peak = peakPerSecond(connects, restartAt);
+  const peak = Math.max(0, ...acceptedPerSecond(connectionLog, restartAt));
+  const peakCompleted = peakPerSecond(connects, restartAt);
   const latestRetryMs = pendingRetries.length > 0 ? pendingRetries.reduce((a, b) => Math.max(a, b)) - restartAt : undefined;
   if (!tributary.child.isRunning()) throw new Error('Tributary exited during the drill');
   await tributary.child.stop();
@@ -151,7 +159,8 @@ async function main(argv: readonly string[]): Promise<number> {
     `broker down for                 ${formatSeconds(restartAt - killedAt)} (listening again ${formatSeconds(listeningMs)} after the restart began)`,
     `all back (last connectInfo)     ${formatSeconds(recoveryMs)} after the restart began   target ≤ ${formatSeconds(target)}   ${recoveryOk ? 'PASS' : 'FAIL'}`,
     `all back as the API saw it      ${formatSeconds(back.at - restartAt)} (polled every ${POLL_MS} ms)`,
-    `peak connects/s                 ${formatNumber(peak)}   CONNECT_RATE ${formatNumber(CONNECT_RATE)}   ${peakOk ? 'PASS' : 'FAIL'}`,
+    `peak attempts/s (broker log)    ${formatNumber(peak)}   CONNECT_RATE ${formatNumber(CONNECT_RATE)}   ${peakOk ? 'PASS' : 'FAIL'}`,
+    `peak connects completed/s       ${formatNumber(peakCompleted)} (completions bunch when the broker answers a backlog at once)`,
     `backoff alone would have waited ${latestRetryMs === undefined ? 'n/a' : formatSeconds(latestRetryMs)} after the restart (the latest nextAttempt 0.5 s before it)`,
     '',
   ];

@@ -19,6 +19,11 @@ export interface BrokerOptions {
    * throughput comparison into a loss comparison.
    */
   readonly maxQueuedMessages?: number;
+  /**
+   * A file for Mosquitto's log of each connection it accepts ("New connection
+   * from …", stamped with the epoch second): attempts as the broker sees them.
+   */
+  readonly connectionLog?: string;
   /** Seconds between $SYS updates (0 leaves them off). */
   readonly sysInterval?: number;
 }
@@ -71,7 +76,17 @@ export class Broker {
     const settings = [
       'allow_anonymous true',
       'persistence false',
-      'log_dest none',
+      ...(options.connectionLog
+        ? [
+            `log_dest file ${options.connectionLog}`,
+            'log_type notice',
+            'connection_messages true',
+            'log_timestamp true',
+            'log_timestamp_format %s',
+            // Run as whoever started it, not Mosquitto's own user, so it may write the log where it was asked to.
+            `user ${os.userInfo().username}`,
+          ]
+        : ['log_dest none']),
       `max_queued_messages ${options.maxQueuedMessages ?? 0}`,
       // Without it Mosquitto leaves Nagle on for its clients' sockets, and a latency figure would measure delayed ACKs.
       'set_tcp_nodelay true',
@@ -137,4 +152,18 @@ function canConnect(host: string, port: number): Promise<boolean> {
     });
     socket.once('error', () => resolve(false));
   });
+}
+
+/** Connections the broker accepted per epoch second, from a connectionLog written since `from` (ms). */
+export function acceptedPerSecond(connectionLog: string, from: number): number[] {
+  const perSecond = new Map<number, number>();
+  const text = fs.existsSync(connectionLog) ? fs.readFileSync(connectionLog, 'utf8') : '';
+  for (const line of text.split('\n')) {
+    const match = /^(\d+): New connection from /.exec(line);
+    if (!match) continue;
+    const second = Number(match[1]);
+    if (second * 1000 < from - 999) continue;
+    perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+  }
+  return [...perSecond.values()];
 }
