@@ -16,7 +16,7 @@ export interface FloodRun {
   readonly rate: number;
   /** How long the broker took to read the whole stream from the publisher (and, at QoS 1, acknowledge it). */
   readonly publishMs: number;
-  /** Share of one core each watched process used, over the time messages were arriving. */
+  /** Share of one core each watched process used, from the first arrival until the flood was over. */
   readonly cpu: Readonly<Record<string, number>>;
   /** CPU µs each watched process spent per message received, what it did after the last one included. */
   readonly cpuPerMessage: Readonly<Record<string, number>>;
@@ -53,12 +53,13 @@ export async function measureFlood(counter: ArrivalCounter, spec: FloodSpec, wat
   // The shares are over the stretch messages flowed: before the first one the processes idle while the publisher starts.
   while (counter.count === 0 && !published) await new Promise((resolve) => setTimeout(resolve, 5));
   const atFirst = meters.map(([, meter]) => meter.used());
+  const firstAt = performance.now();
   const bench = process.cpuUsage();
   // The idle clock starts once the publisher is done: before that, silence only means a slow start.
   await Promise.all([result, waitForArrivals(counter, spec.messages, () => published)]);
-  const seconds = Math.max(counter.last - counter.first, 1) / 1000;
   const atEnd = meters.map(([, meter]) => meter.used());
   const used = process.cpuUsage(bench);
+  const seconds = (performance.now() - firstAt) / 1000;
   await untilQuiet(meters.map(([, meter]) => meter));
   const cpu: Record<string, number> = {};
   const cpuPerMessage: Record<string, number> = {};
