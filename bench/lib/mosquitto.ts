@@ -20,8 +20,9 @@ export interface BrokerOptions {
    */
   readonly maxQueuedMessages?: number;
   /**
-   * A file for Mosquitto's log of each connection it accepts ("New connection
-   * from …", stamped with the epoch second): attempts as the broker sees them.
+   * A file for Mosquitto's log of each client that connects ("New client
+   * connected from … as <client id>", stamped with the epoch second):
+   * attempts as the broker sees them.
    */
   readonly connectionLog?: string;
   /** Seconds between $SYS updates (0 leaves them off). */
@@ -154,12 +155,16 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** Connections the broker accepted per epoch second, from a connectionLog written since `from` (ms). */
+/**
+ * Tributary's connections the broker took per epoch second, from a
+ * connectionLog written since `from` (ms): its CONNECTs (client ids
+ * `tributary-…`), so the bench's own clients do not count.
+ */
 export function acceptedPerSecond(connectionLog: string, from: number): number[] {
   const perSecond = new Map<number, number>();
   const text = fs.existsSync(connectionLog) ? fs.readFileSync(connectionLog, 'utf8') : '';
   for (const line of text.split('\n')) {
-    const match = /^(\d+): New connection from /.exec(line);
+    const match = /^(\d+): New client connected from \S+ as tributary-/.exec(line);
     if (!match) continue;
     const second = Number(match[1]);
     if (second * 1000 < from - 999) continue;
