@@ -30,6 +30,21 @@ export function checkConfig(type: IntegrationType, config: Record<string, unknow
       if (problem) throw new ValidationError(`topics[${i}] is not a valid MQTT topic filter: ${problem}`);
     });
   }
+  if (type === 'sqs') {
+    let url: URL;
+    try {
+      url = new URL(String(config.queueUrl));
+    } catch {
+      throw new ValidationError(`${key}.queueUrl must be a URL such as https://sqs.us-east-1.amazonaws.com/123456789012/my-queue`);
+    }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ValidationError(`${key}.queueUrl must start with https:// or http://`);
+    refuse('queueUrl', url.hostname);
+  }
+  if (type === 'azureEventHub') {
+    const endpoint = /(?:^|;)\s*Endpoint\s*=\s*[a-z]+:\/\/\[?([^/;:\]]+)/i.exec(typeof config.connectionString === 'string' ? config.connectionString : '')?.[1];
+    if (endpoint !== undefined) refuse('connectionString', endpoint);
+    if (typeof config.hostName === 'string') refuse('hostName', config.hostName);
+  }
   if (type === 'websocket') {
     let url: URL;
     try {

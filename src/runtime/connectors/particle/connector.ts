@@ -4,7 +4,7 @@ import type { IntegrationSpec } from '../../../domain/integration-spec.js';
 import { DEFAULT_PARTICLE_API_URL, particleConfig, publishUrl, streamUrl } from './config.js';
 import type { ParticleConfig } from './config.js';
 import { parseEvent } from './event.js';
-import { openEventStream, postForm } from './stream.js';
+import { openEventStream, type Reach, postForm } from './stream.js';
 import type { EventStream } from './stream.js';
 import { EventFilter, streamPrefix } from './topics.js';
 
@@ -100,7 +100,7 @@ export class ParticleConnector implements Connector {
   async publish(message: OutboundMessage): Promise<void> {
     if (!this.#up) throw new NotConnectedError();
     const form = { name: message.topic, data: message.payload.toString() };
-    await postForm(publishUrl(this.#apiUrl, this.#config), this.#config.accessToken, form, this.#options.connectTimeoutMs);
+    await postForm(publishUrl(this.#apiUrl, this.#config), this.#config.accessToken, form, this.#options.connectTimeoutMs, this.#reach());
   }
 
   async close(): Promise<void> {
@@ -123,8 +123,13 @@ export class ParticleConnector implements Connector {
         this.#drop();
         this.#events.down(reason);
       },
-    });
+    }, this.#reach());
     return stream;
+  }
+
+  /** Particle's API host, whatever it resolves to, is checked against OUTBOUND_DENY / OUTBOUND_ALLOW. */
+  #reach(): Reach {
+    return this.#options.outbound ? { lookup: this.#options.outbound.lookup } : {};
   }
 
   #deliver(name: string, data: string): void {

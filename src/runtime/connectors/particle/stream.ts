@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { ClientRequest, IncomingMessage } from 'node:http';
+import type { LookupFunction } from 'node:net';
 import { PendingAttempt } from '../attempt.js';
 import { describeParticleError, describeParticleResponse, KEEPALIVE_TIMEOUT, STREAM_ENDED, targetOf } from './reasons.js';
 import { SseParser } from './sse.js';
@@ -23,19 +24,25 @@ export interface EventStream {
 /** Bytes of a refusal's body we read for its words. */
 const ERROR_BODY_LIMIT = 8192;
 
-export function send(url: URL, options: http.RequestOptions): ClientRequest {
-  return url.protocol === 'http:' ? http.request(url, options) : https.request(url, options);
+/** Checks every address the API's host resolves to (OUTBOUND_DENY / OUTBOUND_ALLOW); set by the connector. */
+export interface Reach {
+  readonly lookup?: LookupFunction;
+}
+
+export function send(url: URL, options: http.RequestOptions, reach: Reach = {}): ClientRequest {
+  const withLookup = reach.lookup ? { ...options, lookup: reach.lookup } : options;
+  return url.protocol === 'http:' ? http.request(url, withLookup) : https.request(url, withLookup);
 }
 
 /**
  * One GET of a Particle event stream over plain node:http(s). A silence
  * longer than `idleMs` (no event, no keep-alive comment) ends it.
  */
-export function openEventStream(url: URL, token: string, timeouts: { connectMs: number; idleMs: number }, handlers: StreamHandlers): EventStream {
+export function openEventStream(url: URL, token: string, timeouts: { connectMs: number; idleMs: number }, handlers: StreamHandlers, reach: Reach = {}): EventStream {
   let up = false;
   let done = false;
   let attempt: PendingAttempt | undefined;
-  const request = send(url, { method: 'GET', headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } });
+  const request = send(url, { method: 'GET', headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream' } }, reach);
   const end = (reason: string) => {
     if (done) return;
     done = true;
@@ -97,14 +104,14 @@ async function readLimited(response: IncomingMessage): Promise<string> {
 }
 
 /** POSTs a form and resolves on a 2xx answer; rejects with Particle's words otherwise. */
-export function postForm(url: URL, token: string, form: Record<string, string>, timeoutMs: number): Promise<void> {
+export function postForm(url: URL, token: string, form: Record<string, string>, timeoutMs: number, reach: Reach = {}): Promise<void> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
     const request = send(url, {
       method: 'POST',
       headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
       timeout: timeoutMs,
-    });
+    }, reach);
     request.once('response', (response) => {
       void readLimited(response).then((text) => {
         const status = response.statusCode ?? 0;

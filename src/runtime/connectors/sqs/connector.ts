@@ -62,10 +62,12 @@ export class SqsConnector implements Connector {
     await this.#discard('Superseded by a new connection attempt');
     let client: SQSClient;
     try {
-      client = sqsClient(this.#config, this.#options.connectTimeoutMs);
+      client = sqsClient(this.#config, this.#options.connectTimeoutMs, this.#options.outbound);
     } catch {
       throw new ConnectError(NOT_A_URL);
     }
+    const denied = this.#options.outbound?.literalRefusal(new URL(this.#config.queueUrl).hostname);
+    if (denied !== undefined) throw new ConnectError(denied);
     const deletes = new Deletes(client, this.#config.queueUrl);
     const link: Link = { client, abort: new AbortController(), up: false, reason: undefined, polls: 0, deletes, ended: undefined };
     this.#link = link;
