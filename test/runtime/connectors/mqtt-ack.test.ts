@@ -66,6 +66,15 @@ describe('MQTT acknowledgement after retention', () => {
     expect(third).toEqual([]);
     // A clean session forgets the subscription on the broker.
     await last.close();
+
+    // While messages wait for retention the connection goes on reading: the broker's in-flight window is in use.
+    const waiting: ReceivedMessage[] = [];
+    const reading = createMqttConnector(spec, holding(waiting), OPTIONS);
+    await reading.connect();
+    for (let i = 0; i < 10; i++) await peer.publishAsync(topic, `w${i}`, { qos: 1 });
+    await waitFor(() => (waiting.length === 10 ? true : undefined), 'ten messages before any acknowledgement');
+    for (const m of waiting) m.ack!();
+    await reading.close();
     const cleanup = await mqtt.connectAsync({ ...broker.peerOptions, clientId: spec.config.clientId as string, clean: true, reconnectPeriod: 0 });
     await cleanup.endAsync();
   });

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import net, { isIP } from 'node:net';
-import { connect, MqttClient, type IClientOptions } from 'mqtt';
+import { isIP } from 'node:net';
+import { MqttClient, type IClientOptions } from 'mqtt';
 import type { ConnectorOptions } from '../../connector.js';
 import type { IntegrationSpec, MqttConfig } from '../../../domain/integration-spec.js';
 import { checkLiteralHost } from '../outbound.js';
 import { sharedSecureContext } from '../tls-contexts.js';
+import { AckGate } from './ack-gate.js';
+import { openTransport } from './transport.js';
 
 /** How long a persistent MQTT 5 session outlives its connection (see below). */
 const PERSISTENT_SESSION_SECONDS = 24 * 60 * 60;
@@ -96,20 +98,23 @@ export function mqttClientOptions(spec: IntegrationSpec, options: ConnectorOptio
 /** mqtt.js swallows its client's errors unless someone listens; the connector listens for its own. */
 const ignore = (): void => {};
 
+/** One attempt's client and the gate its acknowledgements pass (see ack-gate.ts). */
+export interface OpenedClient {
+  readonly client: MqttClient;
+  readonly gate: AckGate;
+}
+
 /**
- * One mqtt.js client for one attempt, its connections held to the outbound
- * policy: an IP literal is checked here (it never reaches DNS), a host name
- * through the policy's `lookup`. mqtt.js opens plain TCP itself with no
- * `lookup`, so for mqtt:// the socket is opened here instead.
+ * One mqtt.js client for one attempt, on a socket the connector opens itself
+ * (transport.ts) behind an AckGate, held to the outbound policy: an IP
+ * literal is checked here (it never reaches DNS), a host name through the
+ * policy's `lookup`.
  */
-export function openMqttClient(spec: IntegrationSpec, options: ConnectorOptions): MqttClient {
+export function openMqttClient(spec: IntegrationSpec, options: ConnectorOptions): OpenedClient {
   const client = mqttClientOptions(spec, options);
-  const outbound = options.outbound;
-  if (!outbound) return connect(client);
-  checkLiteralHost(outbound, mqttConfig(spec).host);
-  if (client.protocol !== 'mqtt') return connect(client);
-  const { host, port } = client;
-  const mqtt = new MqttClient(() => net.createConnection({ host: host!, port: port!, lookup: outbound.lookup }), client);
+  if (options.outbound) checkLiteralHost(options.outbound, mqttConfig(spec).host);
+  let gate: AckGate | undefined;
+  const mqtt = new MqttClient(() => (gate = new AckGate(openTransport(client))), client);
   mqtt.on('error', ignore);
-  return mqtt;
+  return { client: mqtt, gate: gate! };
 }

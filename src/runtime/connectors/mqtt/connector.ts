@@ -3,7 +3,8 @@ import { validateTopicName } from '../../../lib/mqtt-topics.js';
 import { ConnectError, MessageRefusedError, NotConnectedError } from '../../connector.js';
 import type { Connector, ConnectorEvents, ConnectorFactory, ConnectorOptions, OutboundMessage } from '../../connector.js';
 import type { IntegrationSpec } from '../../../domain/integration-spec.js';
-import { mqttConfig, openMqttClient, protocolVersionOf } from './client-options.js';
+import { mqttConfig, openMqttClient, protocolVersionOf, type OpenedClient } from './client-options.js';
+import type { AckGate } from './ack-gate.js';
 import { endClient } from './end-client.js';
 import { brokerDisconnect, CLOSED_BY_BROKER, connackRefusal, describeMqttError, publishRefusal } from './reasons.js';
 import type { AttemptContext } from './reasons.js';
@@ -26,6 +27,8 @@ const SUBSCRIBE_QOS = 1;
  */
 interface Link {
   readonly client: MqttClient;
+  /** Where this connection's PUBACKs wait for their messages to be retained. */
+  readonly gate: AckGate;
   /** Set once CONNACK accepted and every initial subscription was answered. */
   up: boolean;
   /** The first explanation seen on this link; what down() or the rejection says. */
@@ -109,14 +112,15 @@ export class MqttConnector implements Connector {
   }
 
   #attempt(resolve: () => void, reject: (error: Error) => void): void {
-    let client: MqttClient;
+    let opened: OpenedClient;
     try {
-      client = openMqttClient(this.#spec, this.#options);
+      opened = openMqttClient(this.#spec, this.#options);
     } catch (error) {
       reject(new ConnectError(describeUnknownError(error)));
       return;
     }
-    const link: Link = { client, up: false, reason: undefined, subscribed: [], changes: Promise.resolve(), publishes: undefined, attempt: undefined };
+    const { client, gate } = opened;
+    const link: Link = { client, gate, up: false, reason: undefined, subscribed: [], changes: Promise.resolve(), publishes: undefined, attempt: undefined };
     this.#link = link;
     this.#watch(link);
     link.attempt = new PendingAttempt(this.#options.connectTimeoutMs, (reason) => this.#fail(link, reason), reject);
@@ -146,23 +150,31 @@ export class MqttConnector implements Connector {
       if (link.up) this.#events.alive();
       else if (packet.cmd === 'connack') link.reason ??= refusalOf(packet);
     });
-    // mqtt.js sends the PUBACK (PUBREC for QoS 2) once handleMessage calls back, so the
-    // acknowledgement waits until the supervisor has the message retained.
+    // mqtt.js writes a message's PUBACK once handleMessage calls back and reads on; the gate
+    // holds that PUBACK until the supervisor has the message retained (see ack-gate.ts).
+    // Subscriptions are QoS 1, so the broker never sends QoS 2 (whose PUBREC would come first).
     client.handleMessage = (packet, done) => {
-      if (this.#link !== link) return done();
       const { topic, payload } = packet;
-      if (packet.qos === 0) {
+      if (this.#link !== link) return done();
+      if (packet.qos === 0 || packet.messageId === undefined) {
         this.#events.message({ topic, payload, binary: false });
         return done();
       }
+      const id = packet.messageId;
+      link.gate.hold(id);
       let acked = false;
       const ack = (): void => {
-        if (acked || this.#link !== link) return;
+        if (acked) return;
         acked = true;
-        done();
+        link.gate.release(id);
       };
       this.#events.message({ topic, payload, binary: false, ack });
+      done();
     };
+    // The socket's own failure (refused, reset, a TLS certificate), which mqtt.js may not pass on.
+    link.gate.on('error', (error) => {
+      if (this.#link === link) link.reason ??= describeMqttError(error, this.#context());
+    });
     client.on('disconnect', (packet: IDisconnectPacket) => {
       if (this.#link !== link) return;
       link.reason ??= brokerDisconnect(packet.reasonCode ?? 0, packet.properties?.reasonString);
