@@ -18,7 +18,9 @@ export class KeyError extends Error {}
 export function loadSecretKey(configured: Buffer | undefined, dataDir: string): Buffer {
   if (configured) return configured;
   const file = path.join(dataDir, KEY_FILE);
-  fs.mkdirSync(dataDir, { recursive: true });
+  // Created 0700 whatever the umask (SPEC §10): it holds the key to every secret.
+  const created = fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (created !== undefined) fs.chmodSync(dataDir, 0o700);
   try {
     // 'wx' fails if the file exists, so two processes never overwrite each other's key.
     fs.writeFileSync(file, randomBytes(32).toString('hex') + '\n', { flag: 'wx', mode: 0o600 });

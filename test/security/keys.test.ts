@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config/config.js';
 import { createContext } from '../../src/context.js';
+import { loadSecretKey } from '../../src/security/keys.js';
 import { storeTargets, tempDir, type OpenedStore } from '../support/stores.js';
 
 /** Keys outlive the process: tokens survive a restart, and a wrong secret key stops the server plainly. */
@@ -23,6 +24,18 @@ describe.each(storeTargets())('keys across restarts on $name', (target) => {
     const { token } = await first.auth.login('restart@example.com', 'password 123', undefined, undefined);
     const second = await createContext(testConfig({ dataDir }), { store: opened.store, factories: {} });
     await expect(second.auth.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ kind: 'user', userId: user.id });
+  });
+
+  it('creates DATA_DIR 0700 and the generated key 0600, whatever the umask', async () => {
+    const fresh = `${tempDir()}/nested/data`;
+    const umask = process.umask(0);
+    try {
+      loadSecretKey(undefined, fresh);
+    } finally {
+      process.umask(umask);
+    }
+    expect(fs.statSync(fresh).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(`${fresh}/secret.key`).mode & 0o777).toBe(0o600);
   });
 
   it('refuses to start with a secret key other than the one the data was sealed with', async () => {
