@@ -39,6 +39,9 @@ export interface Context {
   close(): Promise<void>;
 }
 
+/** Set once every integration's secret fields are sealed as the current SECRET_FIELDS says. */
+const SEALED_FIELDS_MARK = 'sealed-fields-v2';
+
 export interface ContextOptions {
   /** Use this store instead of opening one from the config (tests); the caller keeps it and closes it. */
   readonly store?: Store;
@@ -57,6 +60,12 @@ export async function createContext(config: Config, options: ContextOptions = {}
     const events = new DomainEvents();
     const auth = new AuthService(theStore, codec, events, { userTokenTtlSeconds: config.userTokenTtl, userTokenTtlMaxSeconds: config.userTokenTtlMax });
     const integrations = new IntegrationService(theStore, sealer, events, undefined, outboundPolicy(config.outboundDeny, config.outboundAllow));
+    // WebSocket URLs and headers are secrets since the second version of the sealed fields: rows written before get sealed, once.
+    if ((await theStore.settings.get(SEALED_FIELDS_MARK)) === undefined) {
+      const sealed = await integrations.sealLegacySecrets();
+      if (sealed > 0) logger.info({ integrations: sealed }, 'sealed config fields stored in plain text by an earlier version');
+      await theStore.settings.getOrInsert(SEALED_FIELDS_MARK, new Date().toISOString());
+    }
     const metrics = createMetrics(events, { perIntegration: config.metricsPerIntegration });
     const runtime = new Runtime({
       config,

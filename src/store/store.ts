@@ -126,6 +126,8 @@ export interface IntegrationRepository {
   list(applicationId: string, query: ListQuery<IntegrationSortField>): Promise<Page<IntegrationRow>>;
   /** Every enabled integration of the given types, for the runtime to converge on; in id order, paged by `afterId`. */
   listEnabled(types: readonly string[], afterId: string | null, limit: number): Promise<IntegrationRow[]>;
+  /** Every integration of the type, enabled or not; in id order, paged by `afterId`. */
+  listOfType(type: string, afterId: string | null, limit: number): Promise<IntegrationRow[]>;
   /** Writes everything but `status`, which only the runtime writes. */
   update(row: IntegrationRow): Promise<boolean>;
   delete(applicationId: string, id: string): Promise<boolean>;

@@ -8,7 +8,7 @@ import { checkConfig } from './config-checks.js';
 import type { IntegrationInput } from './schemas.js';
 import { mergeConfig, openSecrets, sealSecrets, splitConfig } from './secrets.js';
 import type { IntegrationSpec } from '../../domain/integration-spec.js';
-import { ALL_CONFIG_KEYS, CONFIG_KEYS, isIntegrationType, type IntegrationType } from '../../domain/integration-types.js';
+import { ALL_CONFIG_KEYS, CONFIG_KEYS, INTEGRATION_TYPES, isIntegrationType, SECRET_FIELDS, type IntegrationType } from '../../domain/integration-types.js';
 import type { OutboundPolicy } from '../../runtime/connectors/outbound.js';
 
 export interface Integration {
@@ -128,6 +128,31 @@ export class IntegrationService {
     this.opened.delete(id);
     this.events.emit('integrationDeleted', { id, applicationId });
     this.events.emit('integrationsRemoved', [spec]);
+  }
+
+  /**
+   * Seals config fields that became secrets after a row was written (WebSocket
+   * URLs and headers were plain text before): each such row is written again
+   * with them sealed. Run once at start; rows already sealed are left alone.
+   * Returns how many were sealed.
+   */
+  async sealLegacySecrets(pageSize = 500): Promise<number> {
+    let sealed = 0;
+    for (const type of INTEGRATION_TYPES) {
+      const secretFields = SECRET_FIELDS[type];
+      let after: string | null = null;
+      for (;;) {
+        const rows = await this.store.integrations.listOfType(type, after, pageSize);
+        for (const row of rows) {
+          if (!secretFields.some((field) => row.config[field] !== undefined && row.config[field] !== null)) continue;
+          const { plain, secret } = splitConfig(type, this.specOf(row).config);
+          if (await this.store.integrations.update({ ...row, config: plain, secrets: sealSecrets(this.sealer, row.id, secret) })) sealed += 1;
+        }
+        if (rows.length < pageSize) break;
+        after = rows[rows.length - 1]!.id;
+      }
+    }
+    return sealed;
   }
 
   /** Every integration of the application, secrets opened: what a deleted application takes with it. */

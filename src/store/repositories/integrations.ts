@@ -71,6 +71,11 @@ export function integrationRepository(db: Kysely<Database>, traits: DialectTrait
       const rows = await qb.orderBy('id').limit(limit).execute();
       return rows.map(toRow);
     },
+    async listOfType(type, afterId, limit) {
+      let qb = db.selectFrom('integrations').selectAll().where('integration_type', '=', type);
+      if (afterId !== null) qb = qb.where('id', '>', afterId);
+      return (await qb.orderBy('id').limit(limit).execute()).map(toRow);
+    },
     async update(row) {
       const id = WRITTEN.length;
       const r = await prepared.run('integrations.update', [...writtenValues(row), row.id, row.applicationId], (p) =>
