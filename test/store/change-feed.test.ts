@@ -58,7 +58,7 @@ describe.runIf(url)('PostgreSQL change feed across nodes', () => {
     const app = await a.applications.create(user.id, { name: 'tokens' });
     const { row, token } = await a.tokens.create(app.id, { kind: 'user', userId: user.id, scopes: ['all.User'] }, { name: 't' });
     await expect(a.auth.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ kind: 'application' });
-    await b.tokens.update(app.id, row.id, { status: 'inactive' });
+    await b.tokens.update(app.id, row.id, { status: 'inactive' }, { kind: 'user', userId: user.id, scopes: ['all.User'] });
     await waitFor(async () => ((await a.auth.authenticate(`Bearer ${token}`).catch((e: Error) => e.message)) === 'The token is inactive' ? true : undefined), 'node A to refuse the token', 2000, 10);
   });
 });
