@@ -1,0 +1,124 @@
+/**
+ * npm run bench:connectors — per cloud integration type, messages/s from a
+ * protocol peer (test/peers/) through Tributary to an SSE client, next to the
+ * same official SDK receiving alone in a bare loop from the same peer,
+ * measured in the same run.
+ */
+import { installSignalHandlers } from './lib/cleanup.js';
+import { parseFlags, positiveInteger } from './lib/cli.js';
+import { ApiClient } from './lib/api-client.js';
+import { measureBare, measureTributary, type Measured, type Server } from './lib/connectors-runs.js';
+import { SOURCE_TYPES, startSource, type Source, type SourceType } from './lib/connectors-sources.js';
+import { pinBench } from './lib/cores.js';
+import { formatNumber, machineFacts, renderFacts, renderTable, summarizeLogLine, type Column } from './lib/report.js';
+import { runBench } from './lib/run.js';
+import { ensureBuilt, serverCommand, startTributary } from './lib/tributary.js';
+
+const USAGE = `Usage: npm run bench:connectors -- [options]
+
+Starts the four protocol peers of test/peers/ in the bench process (Particle,
+SQS on fauxqs, Pub/Sub over gRPC, Event Hubs over AMQP), all on 127.0.0.1,
+and Tributary as npm start does (a fresh SQLite store, retention on), then
+for each integration type measures, in the same run:
+  reference  the type's official SDK receiving alone in a bare loop, in a
+             process of its own on the server's core (Particle: a plain SSE reader);
+  Tributary  peer → an integration of that type → its messageStream, read
+             over SSE by the bench process.
+The same number of 100-byte messages each way; PASS when Tributary reaches
+at least 0.7× the reference's messages/s.
+
+Options:
+  --type <type>     only this type: ${SOURCE_TYPES.join(', ')} (default all)
+  --messages <n>    messages per run (default 20000; SQS 1/4 of it: fauxqs is the bound)
+  -h, --help        show this help
+
+Exits 0 when every run completed (a missed target is a finding), 1 when one failed.`;
+
+const TARGET = 0.7;
+
+interface Row {
+  readonly type: SourceType;
+  readonly messages: number;
+  readonly reference: Measured;
+  readonly tributary: Measured;
+}
+
+const ratio = (row: Row) => row.tributary.rate / row.reference.rate;
+const COLUMNS: readonly Column<Row>[] = [
+  { header: 'type', cell: (r) => r.type },
+  { header: 'messages', align: 'right', cell: (r) => formatNumber(r.messages) },
+  { header: 'reference msg/s', align: 'right', cell: (r) => formatNumber(r.reference.rate) },
+  { header: 'Tributary msg/s', align: 'right', cell: (r) => formatNumber(r.tributary.rate) },
+  { header: 'ratio', align: 'right', cell: (r) => `${ratio(r).toFixed(2)}×` },
+  { header: 'ref CPU µs/msg', align: 'right', cell: (r) => formatNumber(r.reference.cpuMicros, 1) },
+  { header: 'server CPU µs/msg', align: 'right', cell: (r) => formatNumber(r.tributary.cpuMicros, 1) },
+  { header: `≥ ${TARGET}×`, cell: (r) => (ratio(r) >= TARGET && r.tributary.received >= r.messages ? 'PASS' : 'FAIL') },
+];
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(argv: readonly string[]): Promise<number> {
+  const flags = parseFlags(argv, { type: { type: 'string' }, messages: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  if (flags.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const types = flags.type === undefined ? SOURCE_TYPES : SOURCE_TYPES.filter((type) => type === flags.type);
+  if (types.length === 0) throw new Error(`--type must be one of ${SOURCE_TYPES.join(', ')}, got "${flags.type ?? ''}"`);
+  const messages = positiveInteger('--messages', flags.messages, 20_000);
+  installSignalHandlers();
+  const machine = machineFacts();
+
+  await ensureBuilt(progress);
+  const pinning = pinBench();
+  const sources: Source[] = [];
+  try {
+    for (const type of types) sources.push(await startSource(type));
+    const serverEnv = Object.assign({}, ...sources.map((source) => source.serverEnv)) as Record<string, string>;
+    progress('Starting Tributary (SQLite, retention on)…');
+    const tributary = await startTributary({ store: 'sqlite', core: pinning.serverCore, env: serverEnv });
+    const anonymous = new ApiClient(tributary.url);
+    const { token } = await anonymous.post<{ token: string }>('/auth/user', { email: tributary.adminEmail, password: tributary.adminPassword });
+    const api = anonymous.withToken(token);
+    const application = await api.post<{ id: string }>('/applications', { name: 'bench:connectors' });
+    const server: Server = { tributary, api, token, applicationId: application.id };
+
+    const rows: Row[] = [];
+    for (const source of sources) {
+      const count = source.type === 'sqs' ? Math.max(1, Math.round(messages / 4)) : messages;
+      progress(`${source.type}: bare SDK loop, ${formatNumber(count)} messages…`);
+      const reference = await measureBare(source, count, pinning.serverCore);
+      progress(`${source.type}: through Tributary, ${formatNumber(count)} messages…`);
+      const through = await measureTributary(source, count, server);
+      rows.push({ type: source.type, messages: count, reference, tributary: through });
+    }
+    const logLines = tributary.child.outputLines();
+    const tail = logLines > 0 ? ['', `Tributary wrote ${logLines} log lines at LOG_LEVEL=warn; the last ones:`, ...tributary.child.tail().split('\n').slice(-3).map((l) => `  ${summarizeLogLine(l)}`)] : [];
+    await tributary.child.stop();
+
+    const out = [
+      '',
+      'Tributary cloud connectors benchmark',
+      '',
+      renderFacts({
+        ...machine,
+        Cores: pinning.description,
+        Server: `${serverCommand([], pinning.serverCore)}, a fresh SQLite DATA_DIR, retention on (defaults), LOG_LEVEL=warn`,
+        Peers: sources.map((s) => `${s.type}: ${s.peer}`).join('; '),
+        References: sources.map((s) => `${s.type}: ${s.reference}`).join('; '),
+        Rates: 'messages received ÷ time from the first arrival to the last (reference: in its own process; Tributary: SSE events parsed by the bench process)',
+        'CPU µs/msg': "the receiving process's CPU time (/proc, user + system, every thread) from its subscription until it went idle after the last message, ÷ messages",
+      }),
+      '',
+      renderTable(COLUMNS, rows),
+      ...rows.filter((r) => r.tributary.received !== r.messages).map((r) => `${r.type}: Tributary delivered ${r.tributary.received} of ${r.messages} (duplicates are allowed: at least once)`),
+      ...tail,
+    ];
+    process.stdout.write(`${out.join('\n')}\n`);
+    return 0;
+  } finally {
+    for (const source of sources) await source.close().catch(() => {});
+  }
+}
+
+await runBench('bench:connectors', main);
