@@ -4,6 +4,7 @@
  * same official SDK receiving alone in a bare loop from the same peer,
  * measured in the same run.
  */
+import path from 'node:path';
 import { installSignalHandlers } from './lib/cleanup.js';
 import { parseFlags, positiveInteger } from './lib/cli.js';
 import { ApiClient } from './lib/api-client.js';
@@ -30,6 +31,7 @@ at least 0.7× the reference's messages/s.
 Options:
   --type <type>     only this type: ${SOURCE_TYPES.join(', ')} (default all)
   --messages <n>    messages per run (default 20000; SQS 1/4 of it: fauxqs is the bound)
+  --profile <dir>   run Tributary with node --cpu-prof; its .cpuprofile is written into <dir> when it stops
   -h, --help        show this help
 
 Exits 0 when every run completed (a missed target is a finding), 1 when one failed.`;
@@ -58,7 +60,7 @@ const COLUMNS: readonly Column<Row>[] = [
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(argv: readonly string[]): Promise<number> {
-  const flags = parseFlags(argv, { type: { type: 'string' }, messages: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const flags = parseFlags(argv, { type: { type: 'string' }, messages: { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (flags.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -66,6 +68,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const types = flags.type === undefined ? SOURCE_TYPES : SOURCE_TYPES.filter((type) => type === flags.type);
   if (types.length === 0) throw new Error(`--type must be one of ${SOURCE_TYPES.join(', ')}, got "${flags.type ?? ''}"`);
   const messages = positiveInteger('--messages', flags.messages, 20_000);
+  const nodeArgs = flags.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(flags.profile)];
   installSignalHandlers();
   const machine = machineFacts();
 
@@ -76,7 +79,7 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const type of types) sources.push(await startSource(type));
     const serverEnv = Object.assign({}, ...sources.map((source) => source.serverEnv)) as Record<string, string>;
     progress('Starting Tributary (SQLite, retention on)…');
-    const tributary = await startTributary({ store: 'sqlite', core: pinning.serverCore, env: serverEnv });
+    const tributary = await startTributary({ store: 'sqlite', core: pinning.serverCore, env: serverEnv, nodeArgs });
     const anonymous = new ApiClient(tributary.url);
     const { token } = await anonymous.post<{ token: string }>('/auth/user', { email: tributary.adminEmail, password: tributary.adminPassword });
     const api = anonymous.withToken(token);
@@ -103,7 +106,7 @@ async function main(argv: readonly string[]): Promise<number> {
       renderFacts({
         ...machine,
         Cores: pinning.description,
-        Server: `${serverCommand([], pinning.serverCore)}, a fresh SQLite DATA_DIR, retention on (defaults), LOG_LEVEL=warn`,
+        Server: `${serverCommand(nodeArgs.slice(0, 1), pinning.serverCore)}, a fresh SQLite DATA_DIR, retention on (defaults), LOG_LEVEL=warn`,
         Peers: sources.map((s) => `${s.type}: ${s.peer}`).join('; '),
         References: sources.map((s) => `${s.type}: ${s.reference}`).join('; '),
         Rates: 'messages received ÷ time from the first arrival to the last (reference: in its own process; Tributary: SSE events parsed by the bench process)',
