@@ -31,6 +31,8 @@ at least 0.7× the reference's messages/s.
 Options:
   --type <type>     only this type: ${SOURCE_TYPES.join(', ')} (default all)
   --messages <n>    messages per run (default 20000; SQS 1/4 of it: fauxqs is the bound)
+  --rounds <n>      rounds per type, each a reference run then a Tributary run; the
+                    median of each is quoted (default 3)
   --profile <dir>   run Tributary with node --cpu-prof; its .cpuprofile is written into <dir> when it stops
   -h, --help        show this help
 
@@ -43,6 +45,14 @@ interface Row {
   readonly messages: number;
   readonly reference: Measured;
   readonly tributary: Measured;
+  readonly rounds: readonly [readonly Measured[], readonly Measured[]];
+}
+
+/** The round with the median rate (the lower middle one), its CPU the median of the rounds' on its own. */
+function median(runs: readonly Measured[]): Measured {
+  const middle = <T>(values: readonly T[], by: (value: T) => number) => [...values].sort((a, b) => by(a) - by(b))[Math.floor((values.length - 1) / 2)]!;
+  const rate = middle(runs, (run) => run.rate);
+  return { ...rate, received: Math.min(...runs.map((run) => run.received)), cpuMicros: middle(runs, (run) => run.cpuMicros).cpuMicros };
 }
 
 const ratio = (row: Row) => row.tributary.rate / row.reference.rate;
@@ -60,7 +70,7 @@ const COLUMNS: readonly Column<Row>[] = [
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 async function main(argv: readonly string[]): Promise<number> {
-  const flags = parseFlags(argv, { type: { type: 'string' }, messages: { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
+  const flags = parseFlags(argv, { type: { type: 'string' }, messages: { type: 'string' }, rounds: { type: 'string' }, profile: { type: 'string' }, help: { type: 'boolean', short: 'h' } });
   if (flags.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -68,6 +78,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const types = flags.type === undefined ? SOURCE_TYPES : SOURCE_TYPES.filter((type) => type === flags.type);
   if (types.length === 0) throw new Error(`--type must be one of ${SOURCE_TYPES.join(', ')}, got "${flags.type ?? ''}"`);
   const messages = positiveInteger('--messages', flags.messages, 20_000);
+  const rounds = positiveInteger('--rounds', flags.rounds, 3);
   const nodeArgs = flags.profile === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', path.resolve(flags.profile)];
   installSignalHandlers();
   const machine = machineFacts();
@@ -89,11 +100,15 @@ async function main(argv: readonly string[]): Promise<number> {
     const rows: Row[] = [];
     for (const source of sources) {
       const count = source.type === 'sqs' ? Math.max(1, Math.round(messages / 4)) : messages;
-      progress(`${source.type}: bare SDK loop, ${formatNumber(count)} messages…`);
-      const reference = await measureBare(source, count, pinning.serverCore);
-      progress(`${source.type}: through Tributary, ${formatNumber(count)} messages…`);
-      const through = await measureTributary(source, count, server);
-      rows.push({ type: source.type, messages: count, reference, tributary: through });
+      const references: Measured[] = [];
+      const throughs: Measured[] = [];
+      for (let round = 1; round <= rounds; round++) {
+        progress(`${source.type} round ${round}/${rounds}: bare SDK loop, ${formatNumber(count)} messages…`);
+        references.push(await measureBare(source, count, pinning.serverCore));
+        progress(`${source.type} round ${round}/${rounds}: through Tributary, ${formatNumber(count)} messages…`);
+        throughs.push(await measureTributary(source, count, server));
+      }
+      rows.push({ type: source.type, messages: count, reference: median(references), tributary: median(throughs), rounds: [references, throughs] });
     }
     const logLines = tributary.child.outputLines();
     const tail = logLines > 0 ? ['', `Tributary wrote ${logLines} log lines at LOG_LEVEL=warn; the last ones:`, ...tributary.child.tail().split('\n').slice(-3).map((l) => `  ${summarizeLogLine(l)}`)] : [];
@@ -109,11 +124,13 @@ async function main(argv: readonly string[]): Promise<number> {
         Server: `${serverCommand(nodeArgs.slice(0, 1), pinning.serverCore)}, a fresh SQLite DATA_DIR, retention on (defaults), LOG_LEVEL=warn`,
         Peers: sources.map((s) => `${s.type}: ${s.peer}`).join('; '),
         References: sources.map((s) => `${s.type}: ${s.reference}`).join('; '),
-        Rates: 'messages received ÷ time from the first arrival to the last (reference: in its own process; Tributary: SSE events parsed by the bench process)',
+        Rates: `${rounds} rounds per type (reference, then Tributary), the median quoted; messages received ÷ time from the first arrival to the last (reference: in its own process; Tributary: SSE events parsed by the bench process)`,
         'CPU µs/msg': "the receiving process's CPU time (/proc, user + system, every thread) from its subscription until it went idle after the last message, ÷ messages",
       }),
       '',
       renderTable(COLUMNS, rows),
+      '',
+      ...rows.map((r) => `${r.type} rounds, msg/s: reference ${r.rounds[0].map((m) => formatNumber(m.rate)).join(', ')}; Tributary ${r.rounds[1].map((m) => formatNumber(m.rate)).join(', ')}`),
       ...rows.filter((r) => r.tributary.received !== r.messages).map((r) => `${r.type}: Tributary delivered ${r.tributary.received} of ${r.messages} (duplicates are allowed: at least once)`),
       ...tail,
     ];
