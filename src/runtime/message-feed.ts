@@ -17,9 +17,9 @@ export interface MessagePort {
   /** False when retention is off: streams are live only. */
   readonly retaining: boolean;
   subscribe(scope: MessageScope, subscriber: MessageSubscriber): () => void;
-  /** Retained messages after `pos`, oldest first. */
-  after(scope: MessageScope, pos: number, limit: number): Promise<MessageRow[]>;
   cursor(scope: MessageScope, pos: number): Promise<CursorInfo>;
+  /** Retained messages after `pos`, oldest first, with the newest pruned position read together (see MessageRepository.page). */
+  page(scope: MessageScope, pos: number, limit: number): Promise<{ rows: MessageRow[]; prunedThrough: number }>;
   /** The integration's retained messages as a collection (empty when retention is off). */
   list(applicationId: string, integrationId: string, query: MessageQuery): Promise<Page<MessageRow>>;
   /** Sends through the integration's connection; rejects with NotConnectedError when it is not up. */

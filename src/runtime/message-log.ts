@@ -16,6 +16,8 @@ const MAX_BATCH = 5000;
 /** Messages held while the store cannot take them; past this, new ones are refused (and not acknowledged). */
 const MAX_PENDING = 100_000;
 const RETRY_MS = 1000;
+/** Messages handed to the streams per turn of the event loop. */
+const DELIVERY_SLICE = 256;
 
 interface Pending {
   readonly row: NewMessage;
@@ -46,6 +48,9 @@ export class MessageLog {
   /** With retention off: ids from the clock, so they still grow across restarts. */
   private readonly livePositions = new Map<string, number>();
   private refused = 0;
+  /** Committed, acknowledged, on their way to the streams (see deliver()). */
+  private delivering: MessageRow[] = [];
+  private delivery: NodeJS.Immediate | undefined;
   private stopped = false;
 
   constructor(
@@ -145,12 +150,27 @@ export class MessageLog {
     this.flushing = false;
     for (let i = 0; i < batch.length; i++) {
       const { row, ack } = batch[i]!;
-      const stored: MessageRow = { ...row, pos: positions[i]! };
-      this.bus.publish(stored);
+      this.delivering.push({ ...row, pos: positions[i]! });
       ack?.();
       this.count(row.integrationId);
     }
+    this.deliver();
     if (this.pending.length > 0) this.schedule();
+  }
+
+  /**
+   * Committed messages reach the streams a slice per turn of the event loop,
+   * so a big commit does not land on a stream as one burst bigger than its
+   * buffer: a reader that keeps up drains its socket between slices.
+   */
+  private deliver(): void {
+    if (this.delivery) return;
+    const step = () => {
+      const slice = this.delivering.splice(0, DELIVERY_SLICE);
+      for (const message of slice) this.bus.publish(message);
+      this.delivery = this.delivering.length > 0 ? setImmediate(step) : undefined;
+    };
+    step();
   }
 
   private count(integrationId: string): void {

@@ -110,8 +110,8 @@ export class Runtime {
       retaining: log.retaining,
       subscribe: (scope, subscriber) =>
         scope.integrationId === null ? bus.subscribeApplication(scope.applicationId, subscriber) : bus.subscribeIntegration(scope.integrationId, scope.applicationId, subscriber),
-      after: (scope, pos, limit) => store.messages.after(scope.applicationId, scope.integrationId, pos, limit),
       cursor: (scope, pos) => store.messages.cursor(scope.applicationId, scope.integrationId, pos),
+      page: (scope, pos, limit) => store.messages.page(scope.applicationId, scope.integrationId, pos, limit),
       list: (applicationId, integrationId, query) => (log.retaining ? store.messages.list(applicationId, integrationId, query) : Promise.resolve({ items: [], totalCount: 0 })),
       publish: (integrationId, message) => supervisor.publish(integrationId, message),
     };

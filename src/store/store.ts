@@ -190,6 +190,12 @@ export interface MessageRepository {
   /** Up to `limit` messages after `pos`, oldest first: of one integration, or (null) of the whole application. */
   after(applicationId: string, integrationId: string | null, pos: number, limit: number): Promise<MessageRow[]>;
   cursor(applicationId: string, integrationId: string | null, pos: number): Promise<CursorInfo>;
+  /**
+   * `after()` together with the newest pruned position, read in one
+   * statement so they agree: a replay compares them to tell a reader exactly
+   * when messages it was owed were pruned.
+   */
+  page(applicationId: string, integrationId: string | null, pos: number, limit: number): Promise<{ rows: MessageRow[]; prunedThrough: number }>;
   /** Keeps the newest `keep` messages of the integration. */
   keepNewest(integrationId: string, keep: number): Promise<void>;
   /** Removes messages that arrived before `time`, a slice at a time. */

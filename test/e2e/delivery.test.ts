@@ -189,7 +189,8 @@ describe.each(storeTargets())('delivery that loses nothing on $name', (target) =
     response.setEncoding('utf8');
     response.pause();
     const total = 2000;
-    const payload = 'x'.repeat(2000);
+    // Far more than the socket's buffers hold, and far more than the 50 the log keeps.
+    const payload = 'x'.repeat(20_000);
     const publisher = await mqtt.connectAsync({ ...broker.peerOptions, reconnectPeriod: 0 });
     for (let i = 0; i < total; i++) publisher.publish(`${topic}/x`, `${i}:${payload}`, { qos: 0 });
     await publisher.endAsync();
@@ -205,6 +206,7 @@ describe.each(storeTargets())('delivery that loses nothing on $name', (target) =
         buffer = buffer.slice(cut + 2);
         const data = /^data: (.*)$/m.exec(block)?.[1];
         if (data && block.includes('event: integrationMessage')) received.push((JSON.parse(data) as { message: string }).message.split(':')[0]!);
+        if (block.includes('event: messagesLost')) received.push('lost');
       }
     });
     response.resume();
@@ -213,8 +215,13 @@ describe.each(storeTargets())('delivery that loses nothing on $name', (target) =
     await waitFor(() => (received.includes(newest) ? true : undefined), 'the slow reader to reach the newest message', 15_000);
     request.destroy();
     // In order, no duplicate, no gap among what it got (the oldest may have been pruned before it read them).
-    const numbers = received.map(Number);
-    for (let i = 1; i < numbers.length; i++) expect(numbers[i]).toBe(numbers[i - 1]! + 1);
+    // In order and without a duplicate; a gap only right after a messagesLost event (the log had pruned what it missed).
+    for (let i = 1; i < received.length; i++) {
+      if (received[i] === 'lost' || received[i - 1] === 'lost') continue;
+      expect(Number(received[i])).toBe(Number(received[i - 1]) + 1);
+    }
+    // Whether the log pruned what the reader was owed depends on timing; either way nothing is skipped unannounced.
+    expect(received.filter((r) => r !== 'lost').length).toBeGreaterThan(50);
   });
 
   it('caps the streams one token holds and ends them within a second of the token being revoked', async () => {

@@ -92,6 +92,17 @@ describe.each(storeTargets())('message log contract on $name', (target) => {
     expect((await store.messages.cursor(applicationId, a, positions[9]!)).owner).toBe(b);
   });
 
+  it('reads a page together with the pruned mark', async () => {
+    const kept = await store.messages.after(applicationId, b, 0, 100);
+    const page = await store.messages.page(applicationId, b, 0, 2);
+    expect(page.rows.map((m) => m.pos)).toEqual(kept.slice(0, 2).map((m) => m.pos));
+    expect(page.prunedThrough).toBe((await store.messages.cursor(applicationId, b, 0)).prunedThrough);
+    const empty = await store.messages.page(applicationId, b, kept.at(-1)!.pos, 10);
+    expect(empty.rows).toEqual([]);
+    expect(empty.prunedThrough).toBe(page.prunedThrough);
+    expect((await store.messages.page(applicationId, null, 0, 1)).prunedThrough).toBe((await store.messages.cursor(applicationId, null, 0)).prunedThrough);
+  });
+
   it('prunes by age, oldest first, and survives an application with nothing left', async () => {
     const old = now - 60_000;
     const appId = newId();

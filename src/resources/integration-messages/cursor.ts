@@ -7,6 +7,8 @@ export interface ResumePoint {
   readonly pos: number;
   /** Set when messages after the cursor were pruned (or retention is off): said with a `messagesLost` event first. */
   readonly lost: string | undefined;
+  /** The newest pruned position that event covers. */
+  readonly prunedThrough: number;
 }
 
 /**
@@ -19,7 +21,7 @@ export async function resumePoint(port: MessagePort, scope: MessageScope, cursor
   if (cursor === undefined) return undefined;
   const pos = parseMessageId(cursor.trim());
   if (pos === undefined) throw new ValidationError('Last-Event-ID must be the id of a message of this stream');
-  if (!port.retaining) return { pos, lost: 'Messages are not retained (MESSAGE_RETENTION_COUNT or MESSAGE_RETENTION_SECONDS is 0), so none can be replayed' };
+  if (!port.retaining) return { pos, lost: 'Messages are not retained (MESSAGE_RETENTION_COUNT or MESSAGE_RETENTION_SECONDS is 0), so none can be replayed', prunedThrough: 0 };
   const info = await port.cursor(scope, pos);
   if (pos > info.last) throw new ValidationError('Last-Event-ID is not the id of a message of this stream');
   if (scope.integrationId !== null && pos !== 0) {
@@ -28,5 +30,5 @@ export async function resumePoint(port: MessagePort, scope: MessageScope, cursor
     if (info.owner === undefined && pos > info.prunedThrough) throw new ValidationError('Last-Event-ID is not the id of a message of this integration');
   }
   const lost = pos < info.prunedThrough ? 'Messages after this id were pruned (see MESSAGE_RETENTION_COUNT and MESSAGE_RETENTION_SECONDS); the stream resumes from the oldest retained message' : undefined;
-  return { pos, lost };
+  return { pos, lost, prunedThrough: info.prunedThrough };
 }

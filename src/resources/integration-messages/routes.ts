@@ -87,7 +87,7 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
     const session = new StreamSession(stream, port, scope, options.sseBuffer);
     stream.onClose(release);
     if (resume?.lost) stream.send('messagesLost', JSON.stringify({ ...(scope.integrationId ? { integrationId: scope.integrationId } : {}), reason: resume.lost }));
-    stream.onClose(session.start(resume?.pos));
+    stream.onClose(session.start(resume?.pos, resume?.lost ? resume.prunedThrough : 0));
     return stream;
   };
   app.addSchema(integrationEvent);

@@ -3,6 +3,8 @@ import type { MessageSubscriber } from '../../runtime/message-bus.js';
 import type { MessagePort, MessageScope } from '../../runtime/message-feed.js';
 import { messageData } from '../../runtime/messages.js';
 
+const FELL_BEHIND = 'Messages after the last one sent were pruned before they could be sent (see MESSAGE_RETENTION_COUNT and MESSAGE_RETENTION_SECONDS); the stream goes on from the oldest retained message';
+
 /** Retained messages read per query while catching up (less when the SSE buffer is smaller, so a page never overflows it). */
 const PAGE = 500;
 
@@ -23,6 +25,8 @@ export class StreamSession implements MessageSubscriber {
   /** Live messages came faster than a replay could hold them: replay again from the store. */
   private heldOverflow = false;
   private last = 0;
+  /** The newest pruned position the reader was told of (messagesLost), so it is told once. */
+  private told = 0;
   private readonly page: number;
 
   constructor(
@@ -34,9 +38,13 @@ export class StreamSession implements MessageSubscriber {
     this.page = Math.max(1, Math.min(PAGE, maxHeld - 1));
   }
 
-  /** Subscribes, then replays from `cursor` when one is given. */
-  start(cursor: number | undefined): () => void {
+  /**
+   * Subscribes, then replays from `cursor` when one is given; `toldThrough`
+   * is the pruned position a messagesLost event sent before already covers.
+   */
+  start(cursor: number | undefined, toldThrough = 0): () => void {
     const unsubscribe = this.port.subscribe(this.scope, this);
+    this.told = toldThrough;
     if (cursor !== undefined && this.port.retaining) {
       this.last = cursor;
       void this.catchUp();
@@ -84,7 +92,17 @@ export class StreamSession implements MessageSubscriber {
         let page;
         do {
           if (this.stream.isClosed) return;
-          page = await this.port.after(this.scope, this.last, this.page);
+          const read = await this.port.page(this.scope, this.last, this.page);
+          page = read.rows;
+          // Pruning goes on beside a replay. Messages up to the mark are deleted together, so if the
+          // page still starts at or below the mark nothing is gone yet; past it, what lay between the
+          // last message sent and the mark was pruned: the reader is told, never skipped ahead silently.
+          const pruned = read.prunedThrough;
+          const stillThere = page.length > 0 && page[0]!.pos <= pruned;
+          if (pruned > this.last && pruned > this.told && !stillThere) {
+            this.told = pruned;
+            this.stream.send('messagesLost', JSON.stringify({ ...(this.scope.integrationId ? { integrationId: this.scope.integrationId } : {}), reason: FELL_BEHIND }));
+          }
           for (const row of page) {
             this.stream.send('integrationMessage', messageData(row, wide), row.pos);
             this.last = row.pos;

@@ -51,6 +51,20 @@ export function messageRepository(db: Kysely<Database>, traits: DialectTraits): 
       const rows = await query.where('pos', '>', pos).orderBy('pos', 'asc').limit(limit).execute();
       return rows.map(toRow);
     },
+    async page(applicationId, integrationId, pos, limit) {
+      const scope = integrationId === null ? sql`application_id = ${applicationId}` : sql`integration_id = ${integrationId}`;
+      const pruned =
+        integrationId === null
+          ? sql`select max(pos) from message_pruned where application_id = ${applicationId}`
+          : sql`select pos from message_pruned where integration_id = ${integrationId}`;
+      // One statement, one snapshot: the pruned mark and the rows after `pos` as they were together.
+      const { rows } = await sql<Selectable<MessagesTable> & { pruned: number | string | null }>`
+        select p.pruned, m.* from (select (${pruned}) as pruned) p
+        left join (select * from messages where ${scope} and pos > ${pos} order by pos limit ${limit}) m on 1 = 1
+        order by m.pos`.execute(db);
+      const prunedThrough = Number(rows[0]?.pruned ?? 0);
+      return { rows: rows.filter((r) => r.pos !== null).map(toRow), prunedThrough };
+    },
     async cursor(applicationId, integrationId, pos) {
       const pruned =
         integrationId === null
