@@ -31,6 +31,13 @@ export interface Connector {
    */
   publish(message: OutboundMessage): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Stop reading from the source for a while (the store is catching up with
+   * a flood) and go on again: what the source sends meanwhile waits there.
+   * Optional: sources that pace themselves (queues with acknowledgements) need not.
+   */
+  pause?(): void;
+  resume?(): void;
 }
 
 export interface OutboundMessage {

@@ -123,6 +123,15 @@ export class Link {
     await connector?.close().catch(() => {});
   }
 
+  /** The store is catching up: the connection stops reading from its source until resume(). */
+  pause(): void {
+    this.connector?.pause?.();
+  }
+
+  resume(): void {
+    this.connector?.resume?.();
+  }
+
   publish(message: OutboundMessage): Promise<void> {
     if (this.state !== 'up' || !this.connector) {
       const last = this.status.disconnectInfo?.error;

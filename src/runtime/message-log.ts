@@ -15,6 +15,9 @@ export interface RetentionOptions {
 const MAX_BATCH = 5000;
 /** Messages held while the store cannot take them; past this, new ones are refused (and not acknowledged). */
 const MAX_PENDING = 100_000;
+/** Past this many waiting, the sources are asked to stop reading (see onCongestion); below LOW_WATER they go on. */
+const HIGH_WATER = 20_000;
+const LOW_WATER = 5_000;
 const RETRY_MS = 1000;
 /** Messages handed to the streams per turn of the event loop. */
 const DELIVERY_SLICE = 256;
@@ -48,6 +51,8 @@ export class MessageLog {
   /** With retention off: ids from the clock, so they still grow across restarts. */
   private readonly livePositions = new Map<string, number>();
   private refused = 0;
+  private congested = false;
+  private readonly congestionListeners: ((congested: boolean) => void)[] = [];
   /** Committed, acknowledged, on their way to the streams (see deliver()). */
   private delivering: MessageRow[] = [];
   private delivery: NodeJS.Immediate | undefined;
@@ -88,7 +93,23 @@ export class MessageLog {
       return;
     }
     this.pending.push({ row, ack: message.ack });
+    if (!this.congested && this.pending.length >= HIGH_WATER) this.setCongested(true);
     this.schedule();
+  }
+
+  /**
+   * Told when messages arrive faster than the store keeps them (true) and
+   * when it has caught up (false): the supervisor then stops and restarts
+   * reading from the sources, so a flood waits at the source (the broker's
+   * queue, the socket) instead of being refused here.
+   */
+  onCongestion(listener: (congested: boolean) => void): void {
+    this.congestionListeners.push(listener);
+  }
+
+  private setCongested(congested: boolean): void {
+    this.congested = congested;
+    for (const listener of this.congestionListeners) listener(congested);
   }
 
   /** The integration is gone: its messages still waiting are dropped (the store drops the rest). */
@@ -148,6 +169,7 @@ export class MessageLog {
       return;
     }
     this.flushing = false;
+    if (this.congested && this.pending.length <= LOW_WATER) this.setCongested(false);
     for (let i = 0; i < batch.length; i++) {
       const { row, ack } = batch[i]!;
       this.delivering.push({ ...row, pos: positions[i]! });

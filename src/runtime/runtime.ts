@@ -98,6 +98,7 @@ export class Runtime {
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.observer ? { observer: deps.observer } : {}),
     });
+    log.onCongestion((congested) => this.supervisor.throttle(congested));
     deps.events.on('integrationsRemoved', (specs) => {
       for (const spec of specs) {
         deps.cleanups?.[spec.integrationType]?.(spec, connectorOptions).catch((err: unknown) => {

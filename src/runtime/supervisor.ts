@@ -96,6 +96,15 @@ export class Supervisor {
     return observer ? link.publish(message).then(() => observer.published()) : link.publish(message);
   }
 
+  /** Messages arrive faster than the store keeps them (true), or it caught up (false): every link stops or goes on reading. */
+  throttle(congested: boolean): void {
+    this.deps.logger.info({ congested }, congested ? 'the store is behind: pausing the sources' : 'the store caught up: resuming the sources');
+    for (const link of this.links.values()) {
+      if (congested) link.pause();
+      else link.resume();
+    }
+  }
+
   isConnected(integrationId: string): boolean {
     return this.links.get(integrationId)?.connected ?? false;
   }

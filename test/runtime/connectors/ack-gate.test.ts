@@ -51,6 +51,20 @@ describe('AckGate', () => {
     ]);
   });
 
+  it('stops reading from the socket while paused, and reads what waited once resumed', async () => {
+    const socket = new PassThrough();
+    const gate = new AckGate(socket);
+    const read: Buffer[] = [];
+    gate.on('data', (chunk: Buffer) => read.push(chunk));
+    gate.pauseReading();
+    socket.push(Buffer.from('waiting'));
+    await settle();
+    expect(read).toEqual([]);
+    gate.resumeReading();
+    await settle();
+    expect(Buffer.concat(read).toString()).toBe('waiting');
+  });
+
   it('never sends a PUBACK it still holds when the connection ends', async () => {
     const { socket, seen } = wire();
     const gate = new AckGate(socket);

@@ -30,6 +30,8 @@ export class AckGate extends Duplex {
   #passing = 0;
   /** A PUBACK being gathered: its bytes so far and how many are missing. */
   #puback: { parts: Buffer[]; missing: number } | undefined;
+  /** Reading from the socket is held (the store is catching up); the broker keeps what it sends meanwhile. */
+  #held = false;
 
   constructor(socket: Duplex) {
     super();
@@ -55,8 +57,19 @@ export class AckGate extends Duplex {
     this.#flush();
   }
 
-  override _read(): void {
+  /** Stops reading from the socket until resumeReading(); writing (PUBACKs included) goes on. */
+  pauseReading(): void {
+    this.#held = true;
+    this.#socket.pause();
+  }
+
+  resumeReading(): void {
+    this.#held = false;
     this.#socket.resume();
+  }
+
+  override _read(): void {
+    if (!this.#held) this.#socket.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {

@@ -111,6 +111,14 @@ export class MqttConnector implements Connector {
     await this.#discard('The connector was closed');
   }
 
+  pause(): void {
+    this.#link?.gate.pauseReading();
+  }
+
+  resume(): void {
+    this.#link?.gate.resumeReading();
+  }
+
   #attempt(resolve: () => void, reject: (error: Error) => void): void {
     let opened: OpenedClient;
     try {
