@@ -13,8 +13,13 @@ export interface RetentionOptions {
 
 /** Messages appended in one transaction at most; more wait for the next. */
 const MAX_BATCH = 5000;
-/** Messages held while the store cannot take them; past this, new ones are refused (and not acknowledged). */
-const MAX_PENDING = 100_000;
+/**
+ * Messages held while the store cannot take them; past this, new ones are
+ * refused (and not acknowledged). Well above HIGH_WATER: what the paused
+ * connections had already read (a socket buffer each, times a thousand
+ * connections) still arrives after they pause.
+ */
+const MAX_PENDING = 250_000;
 /** Past this many waiting, the sources are asked to stop reading (see onCongestion); below LOW_WATER they go on. */
 const HIGH_WATER = 20_000;
 const LOW_WATER = 5_000;
