@@ -163,7 +163,11 @@ export class MqttConnector implements Connector {
     // Subscriptions are QoS 1, so the broker never sends QoS 2 (whose PUBREC would come first).
     client.handleMessage = (packet, done) => {
       const { topic, payload } = packet;
-      if (this.#link !== link) return done();
+      // A replaced link's messages go nowhere: never acknowledge them (the broker delivers them again).
+      if (this.#link !== link) {
+        if (packet.qos === 0) done();
+        return;
+      }
       if (packet.qos === 0 || packet.messageId === undefined) {
         this.#events.message({ topic, payload, binary: false });
         return done();
