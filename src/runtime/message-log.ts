@@ -132,7 +132,10 @@ export class MessageLog {
     if (this.retryTimer) this.clock.clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     while (this.flushing) await new Promise((resolve) => setImmediate(resolve));
-    if (this.pending.length > 0) await this.flush();
+    // Every batch, until none is left or the store refuses one (what is left is never acknowledged: its source sends it again).
+    while (this.pending.length > 0 && this.retryTimer === undefined) await this.flush();
+    if (this.retryTimer) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     this.stopped = true;
     await this.pruning;
   }
