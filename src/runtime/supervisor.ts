@@ -8,6 +8,7 @@ import type { ConnectGate } from './connect-gate.js';
 import { NotConnectedError, type ConnectorFactory, type OutboundMessage } from './connector.js';
 import { EndpointRecovery } from './endpoint-recovery.js';
 import { Link, type LinkOptions } from './link.js';
+import { notConnectedYet } from './probe.js';
 import type { MessageBus } from './message-bus.js';
 import type { MessageLog } from './message-log.js';
 import { NO_OBSERVER, observed, type RuntimeObserver } from './observer.js';
@@ -160,7 +161,7 @@ export class Supervisor {
   private ensure(spec: IntegrationSpec): void {
     const factory = this.deps.factories[spec.integrationType];
     if (!factory) {
-      const error = `Tributary does not connect ${spec.integrationType} integrations yet`;
+      const error = notConnectedYet(spec.integrationType);
       if (spec.status.disconnectInfo?.error !== error || spec.status.state !== 'unsupported') {
         this.deps.writer.setStatus(spec.id, { disconnectInfo: { ts: this.deps.clock.now(), error }, state: 'unsupported' });
       }

@@ -1,6 +1,5 @@
+import type { ContractTarget } from '../support/contract-target.js';
 import { randomUUID } from 'node:crypto';
-import type { ConnectorFactory } from '../../src/runtime/connector.js';
-import type { IntegrationSpec } from '../../src/domain/integration-spec.js';
 import { createGooglePubSubConnector } from '../../src/runtime/connectors/google-pub-sub/connector.js';
 import { createParticleConnector } from '../../src/runtime/connectors/particle/connector.js';
 import { createSqsConnector } from '../../src/runtime/connectors/sqs/connector.js';
@@ -12,22 +11,8 @@ import { PUBSUB_TEST_PROJECT, pubSubSpec } from './pubsub/spec.js';
 import { startSqsPeer } from './sqs/fauxqs-peer.js';
 import { sqsSpec } from './sqs/spec.js';
 
-/**
- * Targets of the connector contract suite (test/runtime/connectors/contract.test.ts)
- * for the types whose peers live here. The shape is the suite's ContractTarget.
- */
-export interface PeerContractTarget {
-  readonly factory: ConnectorFactory;
-  readonly hasTopics: boolean;
-  /** Joins the suite's topic parts, where `/` is not allowed in a topic name (Pub/Sub). */
-  readonly separator?: string;
-  spec(topics: readonly string[]): IntegrationSpec;
-  reportedTopic(topic: string): string;
-  send(topic: string, payload: string): Promise<void>;
-  listen(topic: string): Promise<{ next(): Promise<string> }>;
-  drop(spec: IntegrationSpec): Promise<void>;
-  close(): Promise<void>;
-}
+/** Targets of the connector contract suite for the types whose peers live here. */
+export type PeerContractTarget = ContractTarget;
 
 /** Answers `next()` from a list that grows: entries from `from` on, one at a time. */
 function follow(list: () => readonly string[], what: string): { next(): Promise<string> } {

@@ -3,12 +3,13 @@ import { connectAsync } from 'mqtt';
 import type { MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NotConnectedError } from '../../../src/runtime/connector.js';
-import type { Connector, ConnectorFactory } from '../../../src/runtime/connector.js';
+import type { Connector } from '../../../src/runtime/connector.js';
 import type { IntegrationSpec } from '../../../src/domain/integration-spec.js';
 import { createMqttConnector } from '../../../src/runtime/connectors/mqtt/connector.js';
 import { createWebsocketConnector } from '../../../src/runtime/connectors/websocket/connector.js';
 import { aedesBroker, mqttSpec, plainBroker } from '../../support/mqtt-brokers.js';
 import type { Broker, Transport } from '../../support/mqtt-brokers.js';
+import type { ContractTarget } from '../../support/contract-target.js';
 import { recordEvents, within } from '../../support/wait.js';
 import type { EventRecorder } from '../../support/wait.js';
 import { WS_PATH, wsServer, wsSpec } from '../../support/ws-servers.js';
@@ -19,24 +20,6 @@ import { eventHubsTarget } from '../../peers/event-hubs/contract-target.js';
  * The one behaviour every connector owes the supervisor (src/runtime/connector.ts),
  * written once and run on every transport.
  */
-interface ContractTarget {
-  readonly factory: ConnectorFactory;
-  /** False where topics mean nothing on the wire (WebSocket). */
-  readonly hasTopics: boolean;
-  /** Joins the parts of a topic name where `/` is not allowed in one (Pub/Sub); `/` otherwise. */
-  readonly separator?: string;
-  spec(topics: readonly string[]): IntegrationSpec;
-  /** The topic a message sent on `topic` is reported under. */
-  reportedTopic(topic: string): string;
-  /** The peer sends a text message on `topic` to the connector. */
-  send(topic: string, payload: string): Promise<void>;
-  /** Starts listening on `topic` at the peer; `next()` is the next payload the peer gets there. */
-  listen(topic: string): Promise<{ next(): Promise<string> }>;
-  /** The peer side ends the connector's link (the connector did nothing wrong). */
-  drop(spec: IntegrationSpec): Promise<void>;
-  close(): Promise<void>;
-}
-
 const OPTIONS = { connectTimeoutMs: 3000, keepaliveSeconds: 5 };
 
 function connectorContract(name: string, setup: () => Promise<ContractTarget>): void {
