@@ -65,7 +65,7 @@ export class MessageLog {
 
   constructor(
     private readonly store: Store,
-    private readonly bus: MessageBus,
+    private readonly bus: Pick<MessageBus, 'publish'>,
     private readonly retention: RetentionOptions,
     private readonly clock: Clock,
     private readonly logger: Logger,
