@@ -15,6 +15,7 @@ import { streamRegistry } from './http/stream-registry.js';
 import { registerRateLimit } from './http/rate-limit.js';
 import { validatorCompiler } from './http/validation.js';
 import { applicationRoutes } from './resources/applications/routes.js';
+import { clusterRoutes } from './resources/cluster/routes.js';
 import { integrationMessageRoutes } from './resources/integration-messages/routes.js';
 import { integrationStatusRoutes } from './resources/integration-status/routes.js';
 import { integrationProbeRoute } from './resources/integrations/probe-route.js';
@@ -67,6 +68,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   app.addHook('onClose', async () => streams.stop());
   integrationMessageRoutes(app, ctx.integrations, ctx.runtime.messages, streams, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout, metrics: ctx.metrics.sse });
   integrationStatusRoutes(app, ctx.integrations, ctx.runtime.statuses, streams, { sseBuffer: config.sseBuffer, metrics: ctx.metrics.sse });
+  clusterRoutes(app, ctx.runtime);
   await registerConsole(app);
   return app;
 }

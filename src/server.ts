@@ -37,7 +37,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
     logger.info({ url, store: ctx.store.kind }, 'Tributary is listening');
-    await ctx.runtime.start();
+    await ctx.runtime.start(config.nodeUrl ?? url);
 
     let closing: Promise<void> | undefined;
     const running: RunningServer = {

@@ -81,6 +81,11 @@ export class Link {
     this.status = { ...initialStatus };
   }
 
+  /** The integration as this link last applied it. */
+  get current(): IntegrationSpec {
+    return this.spec;
+  }
+
   get id(): string {
     return this.spec.id;
   }

@@ -28,6 +28,17 @@ export class MessageBus {
     return this.add(this.byApplication, applicationId, subscriber);
   }
 
+  /** Whether anyone here reads the application: its whole stream, or one of its integrations'. */
+  hasApplication(applicationId: string): boolean {
+    if (this.byApplication.has(applicationId)) return true;
+    for (const owner of this.applicationOf.values()) if (owner === applicationId) return true;
+    return false;
+  }
+
+  hasIntegration(integrationId: string): boolean {
+    return this.byIntegration.has(integrationId);
+  }
+
   publish(message: MessageRow): void {
     const direct = this.byIntegration.get(message.integrationId);
     if (direct) {

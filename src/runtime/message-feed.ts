@@ -16,7 +16,20 @@ export interface MessageScope {
 export interface MessagePort {
   /** False when retention is off: streams are live only. */
   readonly retaining: boolean;
-  subscribe(scope: MessageScope, subscriber: MessageSubscriber): () => void;
+  /** `from`: the position the subscriber has everything up to (it replays from there itself). */
+  subscribe(scope: MessageScope, subscriber: MessageSubscriber, from?: number): () => void;
+  /**
+   * Where a stream with no cursor starts, when live messages come from the
+   * log (a cluster): the application's newest position, replayed from like a
+   * cursor so nothing committed while the stream opens is missed.
+   */
+  startOfLive?(scope: MessageScope): Promise<number>;
+  /**
+   * In a cluster: where the integration's connection is held when not here
+   * (a node to carry a publish to), 'nowhere' when no live node holds it, and
+   * undefined when it is this node's.
+   */
+  elsewhere?(integrationId: string): Promise<{ node: string; url: string } | 'nowhere' | undefined>;
   cursor(scope: MessageScope, pos: number): Promise<CursorInfo>;
   /** Retained messages after `pos`, oldest first, with the newest pruned position read together (see MessageRepository.page). */
   page(scope: MessageScope, pos: number, limit: number): Promise<{ rows: MessageRow[]; prunedThrough: number }>;

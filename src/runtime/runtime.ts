@@ -1,10 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { DomainEvents } from '../events.js';
 import type { IntegrationService } from '../resources/integrations/service.js';
 import type { IntegrationSpec } from '../domain/integration-spec.js';
 import type { IntegrationType } from '../domain/integration-types.js';
-import type { Store } from '../store/store.js';
+import type { ClusterNodeRow, Store } from '../store/store.js';
+import { ClusterMember } from './cluster/member.js';
+import { LogTail } from './cluster/log-tail.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConnectGate } from './connect-gate.js';
 import type { ConnectorFactory, ConnectorOptions } from './connector.js';
@@ -54,7 +57,15 @@ export class Runtime {
   readonly statuses: StatusFeed;
   /** One connection attempt with a config that is not stored (POST …/integrations/probe), with the links' connector options. */
   readonly probe: (spec: IntegrationSpec) => Promise<ProbeResult>;
+  /** NODE_ID, or one made up at start. */
+  readonly nodeId: string;
+  /** Present on PostgreSQL: this process is a node of a cluster (SPEC §8). */
+  private readonly member: ClusterMember | undefined;
+  private readonly tail: LogTail | undefined;
+  private readonly store: Store;
   private running = false;
+  private url = '';
+  private startedAt = new Date();
 
   constructor(deps: RuntimeDeps) {
     const { config } = deps;
@@ -70,14 +81,22 @@ export class Runtime {
     // A probe's Event Hubs start positions are its own, never an integration's.
     const probeOptions: EventHubConnectorOptions = { ...connectorOptions, probe: true, checkpoints: new MemoryCheckpointStore() };
     this.probe = (spec) => probeConnection(spec, deps.factories, probeOptions);
+    this.store = deps.store;
+    this.nodeId = config.nodeId ?? `node-${randomBytes(4).toString('hex')}`;
+    const cluster = deps.store.cluster && deps.store.changes ? { repository: deps.store.cluster, changes: deps.store.changes } : undefined;
+    const retaining = config.messageRetentionCount > 0 && config.messageRetentionSeconds > 0;
+    // In a cluster the streams read live messages from the log, whichever node received them (see cluster/log-tail.ts).
+    const tail = cluster && retaining ? new LogTail(deps.store.messages, this.bus, logger) : undefined;
+    this.tail = tail;
     const statuses = new StatusFeed(deps.events);
     this.statuses = statuses;
     const writer = new StatusWriter(deps.store, clock, logger, {
       flushMs: STATUS_FLUSH_MS,
       eventsPerIntegration: config.eventsPerIntegration,
       onStatus: (id, status) => statuses.publish(id, status),
+      ...(cluster ? { holder: this.nodeId } : {}),
     });
-    const log = new MessageLog(deps.store, this.bus, { count: config.messageRetentionCount, seconds: config.messageRetentionSeconds }, clock, logger);
+    const log = new MessageLog(deps.store, tail ? { publish: () => {} } : this.bus, { count: config.messageRetentionCount, seconds: config.messageRetentionSeconds }, clock, logger);
     this.log = log;
     this.supervisor = new Supervisor({
       events: deps.events,
@@ -97,7 +116,24 @@ export class Runtime {
       },
       ...(deps.random ? { random: deps.random } : {}),
       ...(deps.observer ? { observer: deps.observer } : {}),
+      clustered: cluster !== undefined,
     });
+    this.member = cluster
+      ? new ClusterMember({
+          id: this.nodeId,
+          leaseSeconds: config.leaseSeconds,
+          cluster: cluster.repository,
+          integrations: deps.store.integrations,
+          specOf: (row) => deps.integrations.specOf(row),
+          changes: cluster.changes,
+          supervisor: this.supervisor,
+          writer,
+          statuses,
+          bus: this.bus,
+          tail,
+          logger: logger.child({ module: 'cluster' }),
+        })
+      : undefined;
     log.onCongestion((congested) => this.supervisor.throttle(congested));
     deps.events.on('integrationsRemoved', (specs) => {
       for (const spec of specs) {
@@ -106,11 +142,26 @@ export class Runtime {
         });
       }
     });
-    const { store, bus, supervisor } = { store: deps.store, bus: this.bus, supervisor: this.supervisor };
+    const { store, bus, supervisor, member } = { store: deps.store, bus: this.bus, supervisor: this.supervisor, member: this.member };
     this.messages = {
       retaining: log.retaining,
-      subscribe: (scope, subscriber) =>
-        scope.integrationId === null ? bus.subscribeApplication(scope.applicationId, subscriber) : bus.subscribeIntegration(scope.integrationId, scope.applicationId, subscriber),
+      subscribe: (scope, subscriber, from) => {
+        const unsubscribe =
+          scope.integrationId === null ? bus.subscribeApplication(scope.applicationId, subscriber) : bus.subscribeIntegration(scope.integrationId, scope.applicationId, subscriber);
+        tail?.follow(scope.applicationId, from ?? 0);
+        return unsubscribe;
+      },
+      ...(tail ? { startOfLive: async (scope) => (await store.messages.cursor(scope.applicationId, null, 0)).last } : {}),
+      ...(member && cluster
+        ? {
+            elsewhere: async (integrationId) => {
+              if (supervisor.holds(integrationId)) return undefined;
+              const holder = await cluster.repository.holderOf(integrationId);
+              if (!holder) return 'nowhere';
+              return holder.id === member.nodeId ? undefined : { node: holder.id, url: holder.url };
+            },
+          }
+        : {}),
       cursor: (scope, pos) => store.messages.cursor(scope.applicationId, scope.integrationId, pos),
       page: (scope, pos, limit) => store.messages.page(scope.applicationId, scope.integrationId, pos, limit),
       list: (applicationId, integrationId, query) => (log.retaining ? store.messages.list(applicationId, integrationId, query) : Promise.resolve({ items: [], totalCount: 0 })),
@@ -123,16 +174,35 @@ export class Runtime {
     return this.running;
   }
 
-  start(): Promise<void> {
+  /** `url`: where the other nodes of a cluster reach this one (NODE_URL, or the address it listens on). */
+  async start(url = ''): Promise<void> {
+    this.url = url;
+    this.startedAt = new Date();
     this.log.start();
-    return this.supervisor.start().then(() => void (this.running = true));
+    await this.supervisor.start();
+    await this.member?.start(url);
+    this.running = true;
   }
 
-  /** Links first (so nothing more arrives), then what the log still holds is committed and acknowledged. */
+  /**
+   * Links first (so nothing more arrives; in a cluster their integrations are
+   * then released at once, for the other nodes to take over), then what the
+   * log still holds is committed and acknowledged.
+   */
   async stop(): Promise<void> {
     this.running = false;
     this.statuses.close('The server is shutting down');
+    await this.member?.stop();
     await this.supervisor.stop();
+    await this.member?.leave();
+    this.tail?.stop();
     await this.log.stop();
+  }
+
+  /** The live nodes (GET /cluster); without a cluster, this process alone. */
+  async nodes(): Promise<ClusterNodeRow[]> {
+    if (this.store.cluster) return this.store.cluster.liveNodes();
+    const now = new Date().toISOString();
+    return [{ id: this.nodeId, url: this.url, startedAt: this.startedAt.toISOString(), lastSeen: now, integrations: this.supervisor.linkCount }];
   }
 }

@@ -82,13 +82,15 @@ export class StatusFeed implements StatusPort {
     if (applicationId !== undefined) this.notify(applicationId, integrationId, status);
   }
 
-  /**
-   * A status written by another node (SPEC §8), from the store's change feed.
-   * Not wired yet: the cluster's change feed will call this.
-   */
+  /** A status written by another node (SPEC §8), read after the store's change feed announced it. */
   publishRemote(change: RemoteStatusChange): void {
     this.owners.set(change.integrationId, change.applicationId);
     this.publish(change.integrationId, change.status);
+  }
+
+  /** Whether anyone here follows the application's statuses. */
+  follows(applicationId: string): boolean {
+    return this.listeners.has(applicationId);
   }
 
   latest(integrationId: string): IntegrationStatus | undefined {

@@ -20,6 +20,8 @@ export interface StatusWriterOptions {
   readonly eventsPerIntegration: number;
   /** Told of every status as it is set, before it is written (the status feed the streams follow). */
   readonly onStatus?: (integrationId: string, status: IntegrationStatus) => void;
+  /** In a cluster, this node's id: statuses say it holds them (`node`), and are written only while it does. */
+  readonly holder?: string;
 }
 
 export interface ConnectionEvent {
@@ -49,7 +51,8 @@ export class StatusWriter {
     private readonly options: StatusWriterOptions,
   ) {}
 
-  setStatus(integrationId: string, status: IntegrationStatus): void {
+  setStatus(integrationId: string, given: IntegrationStatus): void {
+    const status = this.options.holder === undefined ? given : { ...given, node: this.options.holder };
     this.statuses.set(integrationId, status);
     this.options.onStatus?.(integrationId, status);
     this.schedule();
@@ -118,7 +121,7 @@ export class StatusWriter {
   /** Writes one slice; false when it failed (its rows are back in the queue for the next tick). */
   private async write(statuses: Map<string, IntegrationStatus>, events: IntegrationEventRow[]): Promise<boolean> {
     try {
-      await this.store.integrations.writeStatuses(statuses);
+      await this.store.integrations.writeStatuses(statuses, this.options.holder);
       if (events.length > 0) {
         await this.store.integrationEvents.insertMany(events);
         await this.store.integrationEvents.trim([...new Set(events.map((e) => e.integrationId))], this.options.eventsPerIntegration);

@@ -30,6 +30,12 @@ export interface SupervisorDeps {
   readonly random?: () => number;
   /** Told of every link's events, messages and publishes (the metrics). */
   readonly observer?: RuntimeObserver;
+  /**
+   * In a cluster: link only what the cluster member hands over (adopt), and
+   * follow the store's change feed through it (refresh) rather than this
+   * process's events, so every node converges on the same changes alike.
+   */
+  readonly clustered?: boolean;
 }
 
 const DISABLED = 'disabled';
@@ -54,6 +60,10 @@ export class Supervisor {
   }
 
   async start(): Promise<void> {
+    if (this.deps.clustered) {
+      this.subscribe('applicationDeleted', ({ id }) => this.deps.bus.closeApplication(id, 'The application was deleted'));
+      return;
+    }
     this.subscribe('integrationCreated', (spec) => this.onCreated(spec));
     this.subscribe('integrationUpdated', (before, after) => this.onUpdated(before, after));
     this.subscribe('integrationDeleted', ({ id }) => this.onDeleted(id));
@@ -88,6 +98,43 @@ export class Supervisor {
     this.deps.bus.closeAll('The server is shutting down');
     this.deps.gate.stop();
     await this.deps.writer.stop();
+  }
+
+  /** Cluster: this node now holds these integrations (see ClusterMember); links those that are enabled and not linked yet. */
+  adopt(specs: Iterable<IntegrationSpec>): void {
+    for (const spec of specs) {
+      if (this.stopped) return;
+      if (spec.enabled && !this.links.has(spec.id)) this.ensure(spec);
+    }
+  }
+
+  /** Cluster: an integration changed in the store (undefined: it is gone); a link follows it, a deleted one's streams end. */
+  refresh(id: string, spec: IntegrationSpec | undefined): void {
+    if (this.stopped) return;
+    if (!spec) return this.onDeleted(id);
+    const link = this.links.get(id);
+    if (link) this.onUpdated(link.current, spec);
+  }
+
+  /** Cluster: closes these links (the integrations are handed over, or the node lost its lease), recording why. */
+  async release(ids: Iterable<string>, reason: { error: string; event: 'stopped' }): Promise<void> {
+    const stopping: Promise<void>[] = [];
+    for (const id of ids) {
+      const link = this.links.get(id);
+      if (!link) continue;
+      this.links.delete(id);
+      stopping.push(link.stop(reason));
+    }
+    await Promise.all(stopping);
+  }
+
+  /** The integrations linked here. */
+  linked(): IterableIterator<string> {
+    return this.links.keys();
+  }
+
+  holds(integrationId: string): boolean {
+    return this.links.has(integrationId);
   }
 
   publish(integrationId: string, message: OutboundMessage): Promise<void> {

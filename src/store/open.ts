@@ -11,6 +11,7 @@ import { integrationEventRepository } from './repositories/integration-events.js
 import { integrationRepository } from './repositories/integrations.js';
 import { messageRepository } from './repositories/messages.js';
 import { checkpointRepository } from './repositories/checkpoints.js';
+import { clusterRepository } from './repositories/cluster.js';
 import { settingRepository } from './repositories/settings.js';
 import { tokenRepository } from './repositories/tokens.js';
 import { userRepository } from './repositories/users.js';
@@ -112,6 +113,7 @@ function assemble(db: Kysely<Database>, guard: Guard, close: () => Promise<void>
     settings: guarded(settingRepository(db), guard),
     messages: guarded(messageRepository(db, traits), guard),
     checkpoints: guarded(checkpointRepository(db), guard),
+    ...(traits.kind === 'postgres' ? { cluster: guarded(clusterRepository(db), guard) } : {}),
     ...guarded({ ping: async () => void (await db.selectFrom('settings').select('key').limit(1).execute()) }, guard),
     close,
   };

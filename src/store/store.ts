@@ -131,8 +131,14 @@ export interface IntegrationRepository {
   /** Writes everything but `status`, which only the runtime writes. */
   update(row: IntegrationRow): Promise<boolean>;
   delete(applicationId: string, id: string): Promise<boolean>;
-  /** Writes many statuses in one transaction; rows that no longer exist are skipped. */
-  writeStatuses(statuses: ReadonlyMap<string, IntegrationStatus>): Promise<void>;
+  /**
+   * Writes many statuses; rows that no longer exist are skipped, and so are
+   * those `holder` (a cluster node's id) does not hold (SPEC §8: status is
+   * written by the holder only).
+   */
+  writeStatuses(statuses: ReadonlyMap<string, IntegrationStatus>, holder?: string): Promise<void>;
+  /** These integrations as stored (those that exist), read afresh. */
+  findByIds(ids: readonly string[]): Promise<IntegrationRow[]>;
 }
 
 export interface IntegrationEventRepository {
@@ -215,15 +221,74 @@ export interface CheckpointRepository {
   save(integrationId: string, source: string, checkpoint: PartitionCheckpoint): Promise<void>;
 }
 
+/** A live member of the cluster, as GET /cluster shows it. */
+export interface ClusterNodeRow {
+  readonly id: string;
+  readonly url: string;
+  /** ISO-8601. */
+  readonly startedAt: string;
+  readonly lastSeen: string;
+  /** How many integrations it holds. */
+  readonly integrations: number;
+}
+
+/** What a node needs to know to take its share (see ClusterRepository.census). */
+export interface ClusterCensus {
+  readonly liveNodes: number;
+  readonly enabled: number;
+  /** Enabled or not: a node releases what it no longer links on its next round. */
+  readonly held: number;
+  readonly mine: number;
+}
+
+/**
+ * Membership and ownership (PostgreSQL only; SPEC §8). Leases are on the
+ * database's clock: a node's lease runs until `lease_until`, set from now()
+ * at each renewal, and only an expired node's holds may pass to another.
+ * Every method that changes who holds what announces it on the change feed
+ * (`cluster:<what>`), so the others act at once rather than at their next round.
+ */
+export interface ClusterRepository {
+  /**
+   * Joins with a lease of `leaseSeconds`; false while a node of the same id
+   * still holds an unexpired lease (another process, or this one before a
+   * crash). A stale row of the same id is dropped with its holds first.
+   */
+  join(node: { id: string; url: string }, leaseSeconds: number): Promise<boolean>;
+  /** Extends the lease; false when it had run out or the node was removed (it holds nothing then, or soon will not). */
+  renew(id: string, leaseSeconds: number): Promise<boolean>;
+  /** Removes the nodes whose lease ran out, releasing what they held; returns how many were removed. */
+  reapExpired(): Promise<number>;
+  census(id: string): Promise<ClusterCensus>;
+  /** Takes up to `limit` enabled integrations that nobody holds, provided the node's lease still runs; returns their ids. */
+  claim(id: string, limit: number): Promise<string[]>;
+  /** The integrations the node holds. */
+  heldBy(id: string): Promise<string[]>;
+  release(id: string, integrationIds: readonly string[]): Promise<void>;
+  /** Leaves the cluster, releasing everything it holds. */
+  leave(id: string): Promise<void>;
+  /** The live node holding the integration, if any. */
+  holderOf(integrationId: string): Promise<{ id: string; url: string } | undefined>;
+  liveNodes(): Promise<ClusterNodeRow[]>;
+}
+
 export interface SettingRepository {
   get(key: string): Promise<string | undefined>;
   /** Sets the value unless one is there; returns the value that is stored afterwards. */
   getOrInsert(key: string, value: string): Promise<string>;
 }
 
+/**
+ * `<table>:<id>[:<detail>]` as PostgreSQL announces it: a row of a cached
+ * table changed (`integrations`, `api_tokens`, `applications`); only an
+ * integration's status changed (`integration_status`, detail: its
+ * application); an application's log grew (`messages`, id: the application,
+ * detail: its newest position).
+ */
 export interface RowChange {
   readonly table: string;
   readonly id: string;
+  readonly detail?: string;
 }
 
 /**
@@ -248,6 +313,8 @@ export interface Store {
   readonly settings: SettingRepository;
   readonly messages: MessageRepository;
   readonly checkpoints: CheckpointRepository;
+  /** Present when several nodes may share the store (PostgreSQL). */
+  readonly cluster?: ClusterRepository;
   /** Throws StoreUnavailableError when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

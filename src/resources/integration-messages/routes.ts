@@ -14,6 +14,7 @@ import { SCOPES } from '../../security/scopes.js';
 import type { IntegrationEventSortField, MessageRow } from '../../store/store.js';
 import type { IntegrationService } from '../integrations/service.js';
 import { resumePoint } from './cursor.js';
+import { FORWARDED_HEADER, forwardPublish } from './forward.js';
 import {
   integrationEvent,
   integrationEvents,
@@ -34,6 +35,9 @@ const appParams = paramsSchema('applicationId');
 const eventsQuery = collectionQuery(['ts', 'type', 'id'], 'ts', ['type'], 'desc');
 
 type ItemParams = { applicationId: string; integrationId: string };
+
+/** A publish carried to another node may take that node's own publish timeout, and the hop. */
+const FORWARD_MARGIN_MS = 1000;
 
 export interface MessageRouteOptions {
   readonly sseBuffer: number;
@@ -76,6 +80,7 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
    */
   const openStream = async (request: FastifyRequest<{ Querystring: StreamQuery }>, reply: FastifyReply, scope: MessageScope) => {
     const resume = await resumePoint(port, scope, cursorOf(request));
+    const live = resume === undefined && port.startOfLive ? await port.startOfLive(scope) : undefined;
     const release = registry.admit(principalOf(request), request.headers.authorization ?? '', scope.applicationId, (reason) => session.end(reason));
     reply.hijack();
     const stream = new SseStream(reply.raw, {
@@ -87,7 +92,7 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
     const session = new StreamSession(stream, port, scope, options.sseBuffer);
     stream.onClose(release);
     if (resume?.lost) stream.send('messagesLost', JSON.stringify({ ...(scope.integrationId ? { integrationId: scope.integrationId } : {}), reason: resume.lost }));
-    stream.onClose(session.start(resume?.pos, resume?.lost ? resume.prunedThrough : 0));
+    stream.onClose(session.start(resume?.pos ?? live, resume?.lost ? resume.prunedThrough : 0));
     return stream;
   };
   app.addSchema(integrationEvent);
@@ -171,12 +176,17 @@ export function integrationMessageRoutes(app: FastifyInstance, integrations: Int
       body: publishBody,
       response: { 200: { $ref: 'success#' }, ...errorResponses(404, 502, 503) },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const { applicationId, integrationId } = request.params;
       const { spec } = await integrations.get(applicationId, integrationId);
       const body = request.body;
       if (!spec.enabled) throw new ValidationError('The integration is disabled; enable it to publish');
       if (body.encoding === 'base64' && !/^[A-Za-z0-9+/]*={0,2}$/.test(body.message)) throw new ValidationError('message is not valid base64');
+      if (port.elsewhere && request.headers[FORWARDED_HEADER] === undefined) {
+        const holder = await port.elsewhere(integrationId);
+        if (holder === 'nowhere') throw new ServiceUnavailableError('No node of the cluster holds the integration right now (it is being taken over); try again in a few seconds');
+        if (holder) return forwardPublish(holder, request, reply, options.publishTimeoutMs + FORWARD_MARGIN_MS);
+      }
       const payload = body.encoding === 'base64' ? Buffer.from(body.message, 'base64') : body.message;
       try {
         await withTimeout(

@@ -43,7 +43,7 @@ export class StreamSession implements MessageSubscriber {
    * is the pruned position a messagesLost event sent before already covers.
    */
   start(cursor: number | undefined, toldThrough = 0): () => void {
-    const unsubscribe = this.port.subscribe(this.scope, this);
+    const unsubscribe = this.port.subscribe(this.scope, this, cursor);
     this.told = toldThrough;
     if (cursor !== undefined && this.port.retaining) {
       this.last = cursor;

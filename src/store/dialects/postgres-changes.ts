@@ -63,9 +63,9 @@ export class PostgresChangeFeed implements ChangeFeed {
     const client = new pg.Client(connectionConfig(this.connectionString, this.options.timeoutMs));
     client.on('notification', (message) => {
       const payload = message.payload ?? '';
-      const colon = payload.indexOf(':');
-      if (colon < 0) return;
-      const change = { table: payload.slice(0, colon), id: payload.slice(colon + 1) };
+      const [table, id, detail] = payload.split(':', 3);
+      if (table === undefined || id === undefined) return;
+      const change: RowChange = detail === undefined ? { table, id } : { table, id, detail };
       for (const listener of this.listeners) listener.change(change);
     });
     // Listening from the start: an 'error' event nobody listens to ends the process.

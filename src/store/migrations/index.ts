@@ -4,6 +4,7 @@ import { initial } from './0001-initial.js';
 import { changeNotifications } from './0002-change-notifications.js';
 import { messages } from './0003-messages.js';
 import { checkpoints } from './0004-checkpoints.js';
+import { cluster } from './0005-cluster.js';
 
 /** Versioned migrations, applied in name order; never edit one that has shipped. */
 function migrations(traits: DialectTraits): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrations(traits: DialectTraits): Record<string, Migration> {
     '0002-change-notifications': changeNotifications(traits),
     '0003-messages': messages(traits),
     '0004-checkpoints': checkpoints(traits),
+    '0005-cluster': cluster(traits),
   };
 }
 

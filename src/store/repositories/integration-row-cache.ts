@@ -21,7 +21,7 @@ export function withRowCache(repository: IntegrationRepository, feed?: ChangeFee
   };
   feed?.subscribe(
     (change) => {
-      if (change.table === 'integrations') forget(change.id);
+      if (change.table === 'integrations' || change.table === 'integration_status') forget(change.id);
     },
     () => {
       rows.clear();
@@ -59,8 +59,8 @@ export function withRowCache(repository: IntegrationRepository, feed?: ChangeFee
       forget(id);
       return deleted;
     },
-    async writeStatuses(statuses) {
-      await repository.writeStatuses(statuses);
+    async writeStatuses(statuses, holder) {
+      await repository.writeStatuses(statuses, holder);
       generation += 1;
       for (const [id, status] of statuses) {
         const cached = rows.get(id);

@@ -87,7 +87,11 @@ export function integrationRepository(db: Kysely<Database>, traits: DialectTrait
       const r = await db.deleteFrom('integrations').where('id', '=', id).where('application_id', '=', applicationId).executeTakeFirst();
       return Number(r.numDeletedRows) > 0;
     },
-    async writeStatuses(statuses) {
+    async findByIds(ids) {
+      if (ids.length === 0) return [];
+      return (await db.selectFrom('integrations').selectAll().where('id', 'in', [...ids]).execute()).map(toRow);
+    },
+    async writeStatuses(statuses, holder) {
       const entries = [...statuses];
       const chunks: (typeof entries)[] = [];
       for (let i = 0; i < entries.length; i += STATUS_BATCH) chunks.push(entries.slice(i, i + STATUS_BATCH));
@@ -97,11 +101,17 @@ export function integrationRepository(db: Kysely<Database>, traits: DialectTrait
       await Promise.all(
         chunks.map((chunk) => {
           const cases = sql.join(chunk.map(([id, status]) => sql`when ${id} then ${JSON.stringify(status)}`), sql` `);
-          return db
+          let update = db
             .updateTable('integrations')
             .set({ status: sql<string>`case id ${cases} else status end` })
-            .where('id', 'in', chunk.map(([id]) => id))
-            .execute();
+            .where('id', 'in', chunk.map(([id]) => id));
+          if (holder !== undefined) {
+            update = update.where(
+              sql<boolean>`exists (select 1 from integration_owners o join cluster_nodes n on n.id = o.node_id
+                where o.integration_id = integrations.id and o.node_id = ${holder} and n.lease_until > now())`,
+            );
+          }
+          return update.execute();
         }),
       );
     },

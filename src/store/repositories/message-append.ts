@@ -69,7 +69,8 @@ export function appendSqlite(db: Kysely<Database>): (messages: readonly NewMessa
  * database. Each application's counter row is bumped by the batch's count and
  * stays locked until the transaction commits; a later batch of the same
  * application waits for it, so positions follow commit order and a reader
- * that has seen position p has seen everything before it.
+ * that has seen position p has seen everything before it. Each commit is
+ * announced with the applications' newest positions.
  */
 export function appendPostgres(db: Kysely<Database>): (messages: readonly NewMessage[]) => Promise<number[]> {
   return (messages) =>
@@ -100,6 +101,11 @@ export function appendPostgres(db: Kysely<Database>): (messages: readonly NewMes
         select application_id, pos, integration_id, time, topic, message, encoding, source_id, attributes
         from json_to_recordset(${rows}::json) as r(application_id varchar, pos bigint, integration_id varchar, time bigint,
           topic text, message text, encoding text, source_id text, attributes text)`.execute(tx);
+      // Sent on commit: every node's streams read what is new from the log (src/runtime/cluster/log-tail.ts).
+      const applications = [...next.keys()];
+      const lasts = applications.map((applicationId) => next.get(applicationId)! - 1);
+      await sql`select pg_notify('tributary_changes:' || current_schema(), 'messages:' || a || ':' || p)
+        from unnest(${applications}::text[], ${lasts}::bigint[]) as t(a, p)`.execute(tx);
       return positions;
     });
 }

@@ -1,0 +1,106 @@
+import type { Logger } from 'pino';
+import type { MessageRepository } from '../../store/store.js';
+import type { MessageBus } from '../message-bus.js';
+
+/** Messages read per query. */
+const PAGE = 1000;
+const RETRY_MS = 1000;
+const FELL_BEHIND = 'Messages were pruned before this node could read them from the log; resume from the last id received';
+
+interface Tail {
+  /** The newest position handed to the bus. */
+  last: number;
+  /** The newest position known to be committed. */
+  wanted: number;
+  reading: boolean;
+}
+
+/**
+ * In a cluster, every stream reads live messages from the retained log, not
+ * from the connection: whichever node holds an integration, each commit is
+ * announced with its application's newest position (`messages:<app>:<pos>`
+ * on the change feed), and every node with readers of that application reads
+ * what is new, in position order, and hands it to its bus. One way for every
+ * message to reach every stream, whichever node received it; a takeover
+ * changes nothing for a reader.
+ *
+ * Positions follow commit order within an application (see appendPostgres),
+ * so reading "after the last position handed on" never misses a message that
+ * commits later with a lower one.
+ */
+export class LogTail {
+  private readonly tails = new Map<string, Tail>();
+  private stopped = false;
+
+  constructor(
+    private readonly messages: Pick<MessageRepository, 'page'>,
+    private readonly bus: MessageBus,
+    private readonly logger: Logger,
+  ) {}
+
+  /**
+   * A reader of the application subscribed, holding everything up to `from`
+   * (it replays from there itself). A tail already running is ahead of or
+   * behind it: the reader's replay covers the first, its dedup the second.
+   */
+  follow(applicationId: string, from: number): void {
+    if (this.tails.has(applicationId)) return;
+    this.tails.set(applicationId, { last: from, wanted: from, reading: false });
+  }
+
+  /** The application's log holds everything up to `pos` (a commit announced on the change feed). */
+  committed(applicationId: string, pos: number): void {
+    const tail = this.tails.get(applicationId);
+    if (!tail || pos <= tail.wanted) return;
+    tail.wanted = pos;
+    void this.read(applicationId, tail);
+  }
+
+  /** The change feed was down: commits may have gone unannounced, so every tail reads until it is at the end. */
+  reset(): void {
+    for (const [applicationId, tail] of this.tails) {
+      tail.wanted = Number.MAX_SAFE_INTEGER;
+      void this.read(applicationId, tail);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.tails.clear();
+  }
+
+  private async read(applicationId: string, tail: Tail): Promise<void> {
+    if (tail.reading) return;
+    tail.reading = true;
+    try {
+      while (tail.last < tail.wanted && !this.stopped) {
+        if (!this.bus.hasApplication(applicationId)) {
+          // Nobody here reads the application any more; a later reader starts its own tail.
+          this.tails.delete(applicationId);
+          return;
+        }
+        const target = tail.wanted;
+        const { rows, prunedThrough } = await this.messages.page(applicationId, null, tail.last, PAGE);
+        const stillThere = rows.length > 0 && rows[0]!.pos <= prunedThrough;
+        if (prunedThrough > tail.last && !stillThere) {
+          this.tails.delete(applicationId);
+          this.bus.closeApplication(applicationId, FELL_BEHIND);
+          return;
+        }
+        for (const row of rows) this.bus.publish(row);
+        if (rows.length > 0) tail.last = rows[rows.length - 1]!.pos;
+        // At the end of the log (what was announced and is missing was removed since, or a reset found the end),
+        // unless a commit was announced while this page was read.
+        if (rows.length < PAGE && tail.wanted === target) tail.wanted = tail.last;
+      }
+    } catch (err) {
+      this.logger.warn({ err, applicationId }, 'could not read new messages from the log; will retry');
+      setTimeout(() => {
+        tail.reading = false;
+        void this.read(applicationId, tail);
+      }, RETRY_MS).unref();
+      return;
+    }
+    tail.reading = false;
+  }
+}
