@@ -227,7 +227,14 @@ describe.skipIf(unavailable !== undefined)(`a cluster of three nodes${unavailabl
     const newTopic = `cluster/patched/${x.i}`;
     const started = Date.now();
     await via.call('PATCH', path(x.id), { topics: [newTopic] });
-    await waitFor(() => (broker.linesAbout(id, mark).some((line) => line === `${id} 1 ${newTopic}`) ? true : undefined), `${id} to subscribe to ${newTopic}`, 5_000, 25);
+    // Applied: subscribed to the new filter, and the old one gone (unsubscribed, or a new session without it).
+    const applied = () => {
+      const lines = broker.linesAbout(id, mark);
+      const subscribed = lines.includes(`${id} 1 ${newTopic}`);
+      const dropped = lines.includes(`${id} ${topicOf(x.i)}/#`) || lines.some((line) => line.startsWith('New client connected'));
+      return subscribed && dropped ? true : undefined;
+    };
+    await waitFor(applied, `${id} to subscribe to ${newTopic} and drop ${topicOf(x.i)}/#`, 5_000, 25);
     const took = Date.now() - started;
     expect(took).toBeLessThan(PATCH_MS);
     // And the old filter is gone: only the new topic reaches the integration.
@@ -249,11 +256,15 @@ describe.skipIf(unavailable !== undefined)(`a cluster of three nodes${unavailabl
     enabled.delete(id);
     await waitFor(() => (broker.connectedNow(CLIENT_IDS).has(id) ? undefined : true), `${id} to disconnect`, 5_000, 25);
     expect(Date.now() - started).toBeLessThan(PATCH_MS);
-    const disabled = await waitFor(async () => {
-      const { status } = await back.call<Integration>('GET', path(x.id));
-      return status.state === 'disabled' ? status : undefined;
-    }, 'status.state disabled', 5_000, 100);
-    expect(disabled.disconnectInfo?.error).toBe('disabled');
+    // The holder records why (SPEC §4); every node reads it.
+    let seen: Integration['status'] = {};
+    await waitFor(async () => {
+      seen = (await back.call<Integration>('GET', path(x.id))).status;
+      return seen.state === 'disabled' && seen.disconnectInfo?.error === 'disabled' ? true : undefined;
+    }, 'status.state disabled', 5_000, 100).catch((error: unknown) => {
+      throw new Error(`${String(error)}; the status: ${JSON.stringify(seen)}`);
+    });
+    expect(seen.nextAttempt).toBeUndefined();
     expectExactlyOnce();
 
     // Enabled again on the third node: one connection, wherever it lands.
