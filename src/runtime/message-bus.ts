@@ -7,6 +7,8 @@ export interface MessageSubscriber {
   deliver(pos: number, data: string): void;
   /** The source is gone (integration or application deleted, server stopping). */
   end(reason: string): void;
+  /** Messages after the last one delivered may have been skipped (pruned before they could be read): catch up from the log. */
+  resync?(): void;
 }
 
 /**
@@ -49,6 +51,15 @@ export class MessageBus {
     if (wide) {
       const data = messageData(message, true);
       for (const subscriber of wide) subscriber.deliver(message.pos, data);
+    }
+  }
+
+  /** Every reader of the application catches up from the log (see MessageSubscriber.resync). */
+  resyncApplication(applicationId: string): void {
+    for (const subscriber of this.byApplication.get(applicationId) ?? []) subscriber.resync?.();
+    for (const [integrationId, owner] of this.applicationOf) {
+      if (owner !== applicationId) continue;
+      for (const subscriber of this.byIntegration.get(integrationId) ?? []) subscriber.resync?.();
     }
   }
 

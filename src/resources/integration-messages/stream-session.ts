@@ -63,6 +63,13 @@ export class StreamSession implements MessageSubscriber {
     void this.stream.drained().then(() => this.catchUp());
   }
 
+  /** Live messages after the last one sent were skipped (a cluster node's log tail fell behind pruning): replay from the log. */
+  resync(): void {
+    if (!this.port.retaining) return;
+    if (this.mode === 'live') void this.catchUp();
+    else this.heldOverflow = true;
+  }
+
   deliver(pos: number, data: string): void {
     if (this.mode === 'live') {
       if (pos <= this.last) return;

@@ -5,7 +5,6 @@ import type { MessageBus } from '../message-bus.js';
 /** Messages read per query. */
 const PAGE = 1000;
 const RETRY_MS = 1000;
-const FELL_BEHIND = 'Messages were pruned before this node could read them from the log; resume from the last id received';
 
 interface Tail {
   /** The newest position handed to the bus. */
@@ -82,11 +81,9 @@ export class LogTail {
         const target = tail.wanted;
         const { rows, prunedThrough } = await this.messages.page(applicationId, null, tail.last, PAGE);
         const stillThere = rows.length > 0 && rows[0]!.pos <= prunedThrough;
-        if (prunedThrough > tail.last && !stillThere) {
-          this.tails.delete(applicationId);
-          this.bus.closeApplication(applicationId, FELL_BEHIND);
-          return;
-        }
+        // Pruned before this node could read them: each reader catches up from the log itself, and is told what it lost.
+        // (Told before the rows are handed on, so none of them moves a reader past the gap.)
+        if (prunedThrough > tail.last && !stillThere) this.bus.resyncApplication(applicationId);
         for (const row of rows) this.bus.publish(row);
         if (rows.length > 0) tail.last = rows[rows.length - 1]!.pos;
         // At the end of the log (what was announced and is missing was removed since, or a reset found the end),
