@@ -186,16 +186,21 @@ describe.skipIf(unavailable !== undefined)(`a cluster of three nodes${unavailabl
     expect(wideTexts.filter((t) => t.startsWith('x'))).toEqual(range(1, 20, 'x'));
     expect(wideTexts.filter((t) => t.startsWith('y'))).toEqual(range(1, 5, 'y'));
     one.close();
+    wide.close();
 
-    // Missed while no one read; then resumed on the third node from message 15.
+    // Missed while no one read; then resumed on the third node from message 15 (and the application's stream from its 10th event).
     await publish(x.i, 21, 25, 'x');
     const resumed = await stream(resumer, `${path(x.id)}/messageStream`, { 'last-event-id': messagesOf(one)[14]!.id! });
+    const wideResumed = await stream(resumer, `/applications/${appId}/integrationMessageStream`, { 'last-event-id': messagesOf(wide)[9]!.id! });
     await waitFor(() => (messagesOf(resumed).length >= 10 ? true : undefined), `the replay on ${resumer.id}`, 10_000);
     await publish(x.i, 26, 30, 'x');
     await waitFor(() => (messagesOf(resumed).length >= 15 ? true : undefined), `live messages after the replay on ${resumer.id}`, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(texts(messagesOf(resumed))).toEqual(range(16, 30, 'x'));
     expect(resumed.events.filter((e) => e.event === 'messagesLost')).toEqual([]);
+    await waitFor(() => (messagesOf(wideResumed).length >= 25 ? true : undefined), `the application stream resumed on ${resumer.id}`, 10_000);
+    expect(texts(messagesOf(wideResumed))).toEqual([...wideTexts.slice(10), ...range(21, 30, 'x')]);
+    expect(wideResumed.events.filter((e) => e.event === 'messagesLost')).toEqual([]);
     // The ids are the same wherever they are read, and so is the retained log.
     const retained = await reader.call<{ items: { id: string; message: string }[] }>('GET', `${path(x.id)}/messages?sortDirection=asc`);
     expect(retained.items.map((m) => m.message)).toEqual(range(1, 30, 'x'));
@@ -251,6 +256,8 @@ describe.skipIf(unavailable !== undefined)(`a cluster of three nodes${unavailabl
     const x = await heldOn();
     const id = clientId(x.i);
     const [via, back] = others(x.status.node!) as [ClusterNode, ClusterNode];
+    // The status stream on a node that neither holds the integration nor takes the PATCH.
+    const statuses = await stream(back, `/applications/${appId}/integrationStatusStream`);
     let started = Date.now();
     await via.call('PATCH', path(x.id), { enabled: false });
     enabled.delete(id);
@@ -265,6 +272,10 @@ describe.skipIf(unavailable !== undefined)(`a cluster of three nodes${unavailabl
       throw new Error(`${String(error)}; the status: ${JSON.stringify(seen)}`);
     });
     expect(seen.nextAttempt).toBeUndefined();
+    await statuses.next((event) => {
+      const data = JSON.parse(event.data) as { integrationId: string; status: Integration['status'] };
+      return event.event === 'integrationStatus' && data.integrationId === x.id && data.status.state === 'disabled';
+    }, 5_000);
     expectExactlyOnce();
 
     // Enabled again on the third node: one connection, wherever it lands.
