@@ -88,8 +88,15 @@ function guarded<T extends object>(repository: T, { traits, deadlineMs }: Guard)
   return wrapped as T;
 }
 
-function assemble(db: Kysely<Database>, guard: Guard, close: () => Promise<void>, options: { changes?: ChangeFeed; run?: QueryRunner } = {}): Store {
-  const { changes, run } = options;
+interface AssembleOptions {
+  readonly changes?: ChangeFeed;
+  readonly run?: QueryRunner;
+  /** PostgreSQL: the connections the cluster's leases are renewed on, apart from the requests'. */
+  readonly clusterDb?: Kysely<Database>;
+}
+
+function assemble(db: Kysely<Database>, guard: Guard, close: () => Promise<void>, options: AssembleOptions = {}): Store {
+  const { changes, run, clusterDb } = options;
   const { traits } = guard;
   const baseApplications = guarded(applicationRepository(db, traits), guard);
   // A SQLite file is written by this process alone; PostgreSQL rows others change arrive on the change feed.
@@ -113,7 +120,7 @@ function assemble(db: Kysely<Database>, guard: Guard, close: () => Promise<void>
     settings: guarded(settingRepository(db), guard),
     messages: guarded(messageRepository(db, traits), guard),
     checkpoints: guarded(checkpointRepository(db), guard),
-    ...(traits.kind === 'postgres' ? { cluster: guarded(clusterRepository(db), guard) } : {}),
+    ...(clusterDb ? { cluster: guarded(clusterRepository(clusterDb), guard) } : {}),
     ...guarded({ ping: async () => void (await db.selectFrom('settings').select('key').limit(1).execute()) }, guard),
     close,
   };
@@ -146,9 +153,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     await migrations.close();
   }
   const { db, close } = openPostgres(options.url, options.schema, { poolSize: options.poolSize, timeoutMs });
+  // A lease renewal must never wait for a pooled connection behind a burst of requests: the cluster has two of its own.
+  const cluster = openPostgres(options.url, options.schema, { poolSize: 2, timeoutMs });
   const changes = new PostgresChangeFeed(options.url, options.schema, onError, { timeoutMs });
   await changes.start();
   return assemble(db, { traits: postgresTraits, deadlineMs: timeoutMs }, async () => {
-    await Promise.all([changes.stop(), close()]);
-  }, { changes });
+    await Promise.all([changes.stop(), close(), cluster.close()]);
+  }, { changes, clusterDb: cluster.db });
 }
