@@ -64,7 +64,10 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   tokenRoutes(app, ctx.tokens);
   integrationRoutes(app, ctx.integrations, ctx.events);
   integrationProbeRoute(app, ctx.integrations, ctx.runtime);
-  const streams = streamRegistry({ auth: ctx.auth, events: ctx.events, changes: ctx.store.changes }, config.streamsPerToken);
+  const streams = streamRegistry(
+    { auth: ctx.auth, events: ctx.events, changes: ctx.store.changes, applicationExists: async (id) => (await ctx.store.applications.findById(id)) !== undefined },
+    config.streamsPerToken,
+  );
   app.addHook('onClose', async () => streams.stop());
   integrationMessageRoutes(app, ctx.integrations, ctx.runtime.messages, streams, { sseBuffer: config.sseBuffer, publishTimeoutMs: config.connectTimeout, metrics: ctx.metrics.sse });
   integrationStatusRoutes(app, ctx.integrations, ctx.runtime.statuses, streams, { sseBuffer: config.sseBuffer, metrics: ctx.metrics.sse });

@@ -56,6 +56,12 @@ export class StreamRegistry {
     }
   }
 
+  /** Whether any open stream belongs to the application. */
+  hasApplication(applicationId: string): boolean {
+    for (const entries of this.byKey.values()) for (const entry of entries) if (entry.applicationId === applicationId) return true;
+    return false;
+  }
+
   /** Checks every open stream's token now (a token changed on this node). */
   recheck(): void {
     void this.check();
@@ -112,6 +118,8 @@ export interface StreamRegistrySources {
   readonly auth: AuthService;
   readonly events: DomainEvents;
   readonly changes?: ChangeFeed | undefined;
+  /** Asked when another node changed an application this node has streams of: deleted, they end. */
+  readonly applicationExists?: (applicationId: string) => Promise<boolean>;
 }
 
 /** The registry of an app: it hears about token and application changes made here and, through the change feed, elsewhere. */
@@ -131,8 +139,15 @@ export function streamRegistry(sources: StreamRegistrySources, perToken: number)
   sources.events.on('tokenChanged', () => registry.recheck());
   sources.events.on('applicationDeleted', ({ id }) => registry.endApplication(id, 'The application was deleted'));
   sources.changes?.subscribe(
-    ({ table }) => {
+    ({ table, id }) => {
       if (table === 'api_tokens' || table === 'applications') registry.recheck();
+      // A user's token outlives the application it read: the application itself must be asked about.
+      if (table === 'applications' && sources.applicationExists && registry.hasApplication(id)) {
+        sources.applicationExists(id).then(
+          (exists) => exists || registry.endApplication(id, 'The application was deleted'),
+          () => {},
+        );
+      }
     },
     () => registry.recheck(),
   );
