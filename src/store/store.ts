@@ -239,6 +239,8 @@ export interface ClusterCensus {
   /** Enabled or not: a node releases what it no longer links on its next round. */
   readonly held: number;
   readonly mine: number;
+  /** What the live node holding the fewest holds. */
+  readonly fewest: number;
 }
 
 /**

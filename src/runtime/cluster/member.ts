@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { IntegrationSpec } from '../../domain/integration-spec.js';
-import type { ChangeFeed, ClusterRepository, IntegrationRepository, RowChange } from '../../store/store.js';
+import type { ChangeFeed, ClusterCensus, ClusterRepository, IntegrationRepository, RowChange } from '../../store/store.js';
 import type { MessageBus } from '../message-bus.js';
 import type { StatusFeed } from '../status-feed.js';
 import type { StatusWriter } from '../status-writer.js';
@@ -32,13 +32,33 @@ const NOT_HELD = { error: 'Another node of the cluster holds the integration now
 const SOON_MS = 20;
 
 /**
+ * How many integrations this node should claim (> 0) or hand over (< 0) this
+ * round. Every node ends up holding floor or ceil of enabled / live nodes:
+ *  - below floor, it claims up to ceil;
+ *  - between, it claims up to ceil only while no node is below floor (so what
+ *    a full node hands over goes to the one that needs it);
+ *  - above ceil, it hands over a batch (ceil / 25, at least one: a few at a
+ *    time, the others untouched);
+ *  - at ceil, it hands one over while some node is below floor and none is free.
+ */
+export function balance({ enabled, liveNodes, held, mine, fewest }: ClusterCensus): number {
+  const nodes = Math.max(1, liveNodes);
+  const floor = Math.floor(enabled / nodes);
+  const ceil = Math.ceil(enabled / nodes);
+  if (mine < floor || (mine < ceil && fewest >= floor)) return ceil - mine;
+  if (mine > ceil) return -Math.min(mine - ceil, Math.max(1, Math.ceil(ceil / 25)));
+  if (mine === ceil && ceil > floor && fewest < floor && held >= enabled) return -1;
+  return 0;
+}
+
+/**
  * This node's membership of the cluster (SPEC §8; the timing argument is in
  * README.md beside this file). Every round, each `tick` ms:
  *  1. renew the lease (or, once it ran out, close every connection at once
  *     and join again);
  *  2. drop the nodes whose lease ran out, which frees what they held;
- *  3. take free integrations up to this node's share, ceil(enabled / live
- *     nodes), or hand a few over when it holds more;
+ *  3. take free integrations up to this node's share, or hand a few over
+ *     when it holds more (see balance());
  *  4. converge the links on what the store says this node holds.
  * A fence timer closes every connection `margin` before the lease could run
  * out in the database unless a renewal came first: the database's clock
@@ -186,12 +206,12 @@ export class ClusterMember {
     if (!this.holding) return;
     await cluster.reapExpired();
     const census = await cluster.census(id);
-    const share = Math.ceil(census.enabled / Math.max(1, census.liveNodes));
-    if (census.mine < share) {
-      const claimed = await cluster.claim(id, share - census.mine);
+    const move = balance(census);
+    if (move > 0) {
+      const claimed = await cluster.claim(id, move);
       if (claimed.length > 0) await this.adopt(claimed);
-    } else if (census.mine > share) {
-      await this.handOver(Math.min(census.mine - share, Math.max(1, Math.ceil(share / 25))));
+    } else if (move < 0) {
+      await this.handOver(-move);
     }
     await this.converge();
   }
