@@ -75,7 +75,7 @@ const spread = (perNode: ReadonlyMap<string, number>) =>
     .join(', ');
 
 const DELIVERY_COLUMNS: Column<DeliveryResult & { target: string; result: string }>[] = [
-  { header: 'reader', cell: (r) => `${r.label} (${r.reader}; holder ${r.holder})` },
+  { header: 'reader', cell: (r) => (r.label === 'reference' ? `reference (${r.reader} on ${r.holder})` : `${r.label} (${r.reader}; holder ${r.holder})`) },
   { header: 'received', align: 'right', cell: (r) => `${formatNumber(r.received)} / ${formatNumber(r.sent)}` },
   { header: 'msg/s', align: 'right', cell: (r) => formatNumber(r.rate) },
   { header: 'p50', align: 'right', cell: (r) => `${r.p50.toFixed(1)} ms` },
@@ -122,7 +122,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!target) throw new Error(`${holder.id} holds no integration`);
   const index = Number(/^cluster-(\d+)$/.exec((await holder.api.get<{ name: string }>(`/applications/${app.id}/integrations/${target.id}`)).name)?.[1]);
   progress(`Delivery: ${formatNumber(rate)} msg/s for ${deliverySeconds} s to cluster/${index}, read on ${holder.id} (holder) and ${other.id}…`);
-  const streams = await delivery(broker, app.id, app.token, `cluster/${index}/latency`, target.id, [
+  const { streams, reference } = await delivery(broker, app.id, app.token, `cluster/${index}/latency`, target.id, [
     { label: 'same node', node: holder, holder: holder.id },
     { label: 'cross node', node: other, holder: holder.id },
   ], { rate, seconds: deliverySeconds, warmupSeconds: WARMUP_SECONDS, payloadBytes: PAYLOAD_BYTES });
@@ -144,7 +144,7 @@ async function main(argv: readonly string[]): Promise<number> {
       Nodes: `${nodeCount} × ${serverCommand()}, NODE_ID node-1 … node-${nodeCount}, one PostgreSQL schema (${cluster.settings.schema}), LEASE_SECONDS=${leaseSeconds} and every other setting at its default; processes not pinned (they share every core with the broker, PostgreSQL and the bench)`,
       Integrations: `${formatNumber(total)} (${formatNumber(perNode)} per node) mqtt://127.0.0.1, MQTT 3.1.1, one topic filter each, created through the nodes' APIs in turn, 50 requests in flight`,
       Connected: 'status.connectInfo.ts set, no nextAttempt, status.state connected, status.node set; read by listing every page of 1000 through one node',
-      Delivery: `QoS 0, ${PAYLOAD_BYTES}-byte payloads at ${formatNumber(rate)} msg/s for ${deliverySeconds} s (first ${WARMUP_SECONDS} s left out), publisher and both readers in the bench process (one clock); both readers read the same messages at the same time`,
+      Delivery: `QoS 0, ${PAYLOAD_BYTES}-byte payloads at ${formatNumber(rate)} msg/s for ${deliverySeconds} s (first ${WARMUP_SECONDS} s left out), publisher, both stream readers and an mqtt.js subscriber on the topic (the reference: what the broker and the machine add) in the bench process (one clock), all reading the same messages at the same time`,
       Takeover: `per integration of the killed node's share: from the SIGKILL to its connectInfo.ts on the node that took it`,
       Rebalance: 'from the start of the killed node\'s process (same NODE_ID) until every live node holds within ±20 % of the mean: as GET /cluster counts, then as a poll of every status (connected, status.node) shows',
     }),
@@ -153,8 +153,9 @@ async function main(argv: readonly string[]): Promise<number> {
     `  ${formatNumber(total)} integrations created in ${formatSeconds(connected.createMs)}; all connected ${formatSeconds(connected.lastConnectMs)} after the first POST (last connectInfo.ts; a poll saw it at ${formatSeconds(connected.observedMs)})`,
     `  spread: ${spread(connected.perNode)}`,
     '',
-    'Delivery: one integration held by node-1, read on node-1 and on node-2',
+    'Delivery: one integration held by node-1, read on node-1 and on node-2 (and, for reference, straight from the broker)',
     renderTable(DELIVERY_COLUMNS, [
+      { ...reference, target: '', result: '' },
       { ...same, target: '', result: '' },
       {
         ...cross,

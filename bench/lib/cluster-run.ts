@@ -13,7 +13,7 @@ import type { Cluster, ClusterNode } from './cluster-nodes.js';
 import { parseTimedPayload, timedPayload } from './ingest-runs.js';
 import { isConnected, listStatuses, mqttIntegrationBody, type IntegrationStatus, type StatusItem } from './live-integrations.js';
 import type { Broker } from './mosquitto.js';
-import { connectMqtt, endMqtt } from './mqtt-client.js';
+import { connectMqtt, endMqtt, subscribe } from './mqtt-client.js';
 import { runPool } from './pool.js';
 import { openSse } from './sse-reader.js';
 
@@ -44,18 +44,24 @@ export const balanced = (counts: readonly number[]) => {
   return counts.length > 0 && counts.every((n) => Math.abs(n - mean) <= 0.2 * mean);
 };
 
-/** Polls the list until `done` holds; the pause between polls keeps the polling from being most of the load. */
-async function pollList(api: ApiClient, applicationId: string, done: (items: readonly StatusItem[]) => boolean, what: string, progress: Progress, since: number, intervalMs = 1000): Promise<{ items: StatusItem[]; at: number }> {
+/**
+ * Polls the list until `done` holds; the pause between polls keeps the
+ * polling from being most of the load. `pending` picks the items still
+ * waited for, so progress can count them and show a few statuses.
+ */
+async function pollList(api: ApiClient, applicationId: string, done: (items: readonly StatusItem[]) => boolean, pending: (item: StatusItem) => boolean, what: string, progress: Progress, since: number, intervalMs = 1000): Promise<{ items: StatusItem[]; at: number }> {
   const deadline = Date.now() + WAIT_MS;
   let printed = Date.now();
   for (;;) {
     const items = await listStatuses(api, applicationId);
     const at = Date.now();
     if (done(items)) return { items, at };
-    if (at > deadline) throw new Error(`Gave up waiting ${WAIT_MS / 1000} s for ${what}.`);
+    const waiting = items.filter(pending);
+    const sample = waiting.slice(0, 2).map((item) => `${item.id} ${JSON.stringify(item.status)}`);
+    if (at > deadline) throw new Error(`Gave up waiting ${WAIT_MS / 1000} s for ${what}; ${waiting.length} still waited for, such as ${sample.join('; ')}`);
     if (at - printed >= 3000) {
       printed = at;
-      progress(`  waiting for ${what}: ${items.filter((item) => isConnected(item.status)).length.toLocaleString('en-US')} connected after ${seconds(at - since)}`);
+      progress(`  waiting for ${what}: ${waiting.length.toLocaleString('en-US')} to go after ${seconds(at - since)}${waiting.length <= 10 ? `, such as ${sample.join('; ')}` : ''}`);
     }
     await sleep(intervalMs);
   }
@@ -82,7 +88,8 @@ export async function connectAll(cluster: Cluster, broker: Broker, applicationId
   progress(`  created in ${seconds(createMs)}`);
   await watch.until(count, WAIT_MS, (n) => progress(`  broker: ${(n ?? 0).toLocaleString('en-US')} of ${count.toLocaleString('en-US')} clients after ${seconds(Date.now() - start)}`));
   await watch.stop();
-  const up = await pollList(nodes[0]!.api, applicationId, (items) => items.length === count && items.every((item) => isConnected(item.status) && nodeOf(item) !== undefined), 'every integration connected', progress, start);
+  const shownUp = (item: StatusItem) => isConnected(item.status) && nodeOf(item) !== undefined;
+  const up = await pollList(nodes[0]!.api, applicationId, (items) => items.length === count && items.every(shownUp), (item) => !shownUp(item), 'every integration connected', progress, start);
   const lastConnect = Math.max(...up.items.map((item) => item.status.connectInfo!.ts));
   const perNode = new Map([...shares(up.items)].map(([node, items]) => [node, items.length]));
   return { count, createMs, lastConnectMs: lastConnect - start, observedMs: up.at - start, perNode, items: up.items };
@@ -110,26 +117,32 @@ export interface DeliverySpec {
 
 /**
  * One paced stream of QoS 0 messages to one integration, read at the same
- * time through its messageStream on the holder and on another node: both
- * readers see the same messages under the same load.
+ * time through its messageStream on the holder and on another node (both
+ * see the same messages under the same load), and by a plain MQTT
+ * subscriber on the broker: the reference for what the machine itself adds.
  */
-export async function delivery(broker: Broker, applicationId: string, token: string, topic: string, integrationId: string, readers: readonly { label: string; node: ClusterNode; holder: string }[], spec: DeliverySpec): Promise<DeliveryResult[]> {
+export async function delivery(broker: Broker, applicationId: string, token: string, topic: string, integrationId: string, readers: readonly { label: string; node: ClusterNode; holder: string }[], spec: DeliverySpec): Promise<{ streams: DeliveryResult[]; reference: DeliveryResult }> {
   const skip = Math.round(spec.rate * spec.warmupSeconds);
   const total = Math.round(spec.rate * spec.seconds);
-  const tallies = readers.map(() => ({ latencies: [] as number[], first: 0, last: 0 }));
+  const tallies = [...readers, undefined].map(() => ({ latencies: [] as number[], first: 0, last: 0 }));
+  const record = (r: number, payload: string) => {
+    const now = performance.now();
+    const timed = parseTimedPayload(payload);
+    if (!timed || timed.seq < skip) return;
+    const tally = tallies[r]!;
+    if (tally.latencies.length === 0) tally.first = now;
+    tally.last = now;
+    tally.latencies.push(now - timed.sentAt);
+  };
   const streams = readers.map((reader, r) =>
     openSse(`${reader.node.url}/applications/${applicationId}/integrations/${integrationId}/messageStream`, token, (event, data) => {
-      if (event !== 'integrationMessage') return;
-      const now = performance.now();
-      const timed = parseTimedPayload((JSON.parse(data) as { message: string }).message);
-      if (!timed || timed.seq < skip) return;
-      const tally = tallies[r]!;
-      if (tally.latencies.length === 0) tally.first = now;
-      tally.last = now;
-      tally.latencies.push(now - timed.sentAt);
+      if (event === 'integrationMessage') record(r, (JSON.parse(data) as { message: string }).message);
     }),
   );
   await Promise.all(streams.map((stream) => stream.opened));
+  const subscriber = await connectMqtt(broker.url, `bench-cluster-reference-${process.pid}`);
+  subscriber.on('message', (_topic, payload: Buffer) => record(readers.length, payload.toString('utf8')));
+  await subscribe(subscriber, topic);
   const publisher = await connectMqtt(broker.url, `bench-cluster-publisher-${process.pid}`);
   try {
     const start = performance.now();
@@ -145,16 +158,17 @@ export async function delivery(broker: Broker, applicationId: string, token: str
     while (tallies.some((tally) => tally.latencies.length < expected) && performance.now() < deadline) await sleep(20);
   } finally {
     await endMqtt(publisher);
+    await endMqtt(subscriber);
     for (const stream of streams) stream.close();
   }
-  return readers.map((reader, r) => {
+  const result = (r: number, label: string, reader: string, holder: string): DeliveryResult => {
     const tally = tallies[r]!;
     const sorted = [...tally.latencies].sort((a, b) => a - b);
     const span = (tally.last - tally.first) / 1000;
     return {
-      label: reader.label,
-      reader: reader.node.id,
-      holder: reader.holder,
+      label,
+      reader,
+      holder,
       sent: total - skip,
       received: sorted.length,
       rate: sorted.length > 1 && span > 0 ? (sorted.length - 1) / span : 0,
@@ -162,7 +176,11 @@ export async function delivery(broker: Broker, applicationId: string, token: str
       p99: percentile(sorted, 99),
       max: sorted.at(-1) ?? Number.NaN,
     };
-  });
+  };
+  return {
+    streams: readers.map((reader, r) => result(r, reader.label, reader.node.id, reader.holder)),
+    reference: result(readers.length, 'reference', 'mqtt.js subscriber', 'the broker'),
+  };
 }
 
 export interface TakeoverResult {
@@ -199,7 +217,7 @@ export async function takeover(cluster: Cluster, broker: Broker, victim: Cluster
   const brokerMs = Date.now() - killedAt;
   await watch.stop();
   const moved = (item: StatusItem) => isConnected(item.status) && nodeOf(item) !== victim.id && item.status.connectInfo!.ts >= killedAt;
-  const after = await pollList(reader.api, applicationId, (items) => items.filter((item) => share.has(item.id)).every(moved), `${victim.id}'s share to be connected elsewhere`, progress, killedAt);
+  const after = await pollList(reader.api, applicationId, (items) => items.filter((item) => share.has(item.id)).every(moved), (item) => share.has(item.id) && !moved(item), `${victim.id}'s share to be connected elsewhere`, progress, killedAt);
   const taken = after.items.filter((item) => share.has(item.id));
   const delays = taken.map((item) => item.status.connectInfo!.ts - killedAt).sort((a, b) => a - b);
   const to = new Map([...shares(taken)].map(([node, items]) => [node, items.length]));
@@ -249,6 +267,7 @@ export async function rebalance(cluster: Cluster, joiner: ClusterNode, applicati
       const held = shares(items);
       return items.every((item) => isConnected(item.status)) && held.size === live && balanced([...held.values()].map((share) => share.length));
     },
+    (item) => !isConnected(item.status),
     'every integration connected and spread within ±20 %',
     progress,
     started,
