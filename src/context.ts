@@ -18,6 +18,7 @@ import { createTokenCodec } from './security/tokens.js';
 import { openStore, storeOptionsFrom } from './store/open.js';
 import type { Store } from './store/store.js';
 import { UserService } from './users/service.js';
+import { newNodeId } from './runtime/cluster/node-id.js';
 
 /**
  * Everything the process wires together once: store, keys, services.
@@ -52,7 +53,8 @@ export interface ContextOptions {
 
 export async function createContext(config: Config, options: ContextOptions = {}): Promise<Context> {
   const logger = options.logger ?? pino({ level: 'silent' });
-  const theStore = options.store ?? (await openStore({ ...storeOptionsFrom(config), onError: (message: string) => logger.warn({ module: 'store' }, message) }));
+  const nodeId = config.nodeId ?? newNodeId();
+  const theStore = options.store ?? (await openStore({ ...storeOptionsFrom(config, nodeId), onError: (message: string) => logger.warn({ module: 'store' }, message) }));
   try {
     const sealer = createSealer(loadSecretKey(config.secretKey, config.dataDir));
     await verifySecretKey(theStore.settings, sealer);
@@ -69,6 +71,7 @@ export async function createContext(config: Config, options: ContextOptions = {}
     const metrics = createMetrics(events, { perIntegration: config.metricsPerIntegration });
     const runtime = new Runtime({
       config,
+      nodeId: theStore.nodeId ?? nodeId,
       store: theStore,
       events,
       integrations,

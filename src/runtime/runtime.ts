@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { DomainEvents } from '../events.js';
@@ -8,6 +7,7 @@ import type { IntegrationType } from '../domain/integration-types.js';
 import type { ClusterNodeRow, Store } from '../store/store.js';
 import { ClusterMember } from './cluster/member.js';
 import { LogTail } from './cluster/log-tail.js';
+import { newNodeId } from './cluster/node-id.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConnectGate } from './connect-gate.js';
 import type { ConnectorFactory, ConnectorOptions } from './connector.js';
@@ -27,6 +27,8 @@ import { outboundPolicy } from './connectors/outbound.js';
 export interface RuntimeDeps {
   readonly config: Config;
   readonly store: Store;
+  /** NODE_ID, or the one made up at start (the store signs its commits with it). */
+  readonly nodeId?: string;
   readonly events: DomainEvents;
   readonly integrations: IntegrationService;
   readonly factories: Partial<Record<IntegrationType, ConnectorFactory>>;
@@ -82,7 +84,7 @@ export class Runtime {
     const probeOptions: EventHubConnectorOptions = { ...connectorOptions, probe: true, checkpoints: new MemoryCheckpointStore() };
     this.probe = (spec) => probeConnection(spec, deps.factories, probeOptions);
     this.store = deps.store;
-    this.nodeId = config.nodeId ?? `node-${randomBytes(4).toString('hex')}`;
+    this.nodeId = deps.nodeId ?? config.nodeId ?? newNodeId();
     const cluster = deps.store.cluster && deps.store.changes ? { repository: deps.store.cluster, changes: deps.store.changes } : undefined;
     const retaining = config.messageRetentionCount > 0 && config.messageRetentionSeconds > 0;
     // In a cluster the streams read live messages from the log, whichever node received them (see cluster/log-tail.ts).
@@ -96,7 +98,7 @@ export class Runtime {
       onStatus: (id, status) => statuses.publish(id, status),
       ...(cluster ? { holder: this.nodeId } : {}),
     });
-    const log = new MessageLog(deps.store, tail ? { publish: () => {} } : this.bus, { count: config.messageRetentionCount, seconds: config.messageRetentionSeconds }, clock, logger);
+    const log = new MessageLog(deps.store, tail ?? this.bus, { count: config.messageRetentionCount, seconds: config.messageRetentionSeconds }, clock, logger);
     this.log = log;
     this.supervisor = new Supervisor({
       events: deps.events,

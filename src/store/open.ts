@@ -27,13 +27,23 @@ interface CommonOptions {
 
 export type StoreOptions =
   | (CommonOptions & { readonly kind: 'sqlite'; readonly file: string })
-  | (CommonOptions & { readonly kind: 'postgres'; readonly url: string; readonly schema: string; readonly poolSize?: number });
+  | (CommonOptions & {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly schema: string;
+      readonly poolSize?: number;
+      /** This cluster node's id: it signs what it commits, so its own tail need not read it back. */
+      readonly nodeId?: string;
+    });
 
 export const DEFAULT_TIMEOUT_MS = 5000;
 
-export function storeOptionsFrom(config: { databaseUrl?: string | undefined; databaseSchema: string; dataDir: string; dbTimeout: number }): StoreOptions {
+export function storeOptionsFrom(
+  config: { databaseUrl?: string | undefined; databaseSchema: string; dataDir: string; dbTimeout: number },
+  nodeId?: string,
+): StoreOptions {
   return config.databaseUrl
-    ? { kind: 'postgres', url: config.databaseUrl, schema: config.databaseSchema, timeoutMs: config.dbTimeout }
+    ? { kind: 'postgres', url: config.databaseUrl, schema: config.databaseSchema, timeoutMs: config.dbTimeout, ...(nodeId ? { nodeId } : {}) }
     : { kind: 'sqlite', file: path.join(config.dataDir, 'tributary.db'), timeoutMs: config.dbTimeout };
 }
 
@@ -93,10 +103,11 @@ interface AssembleOptions {
   readonly run?: QueryRunner;
   /** PostgreSQL: the connections the cluster's leases are renewed on, apart from the requests'. */
   readonly clusterDb?: Kysely<Database>;
+  readonly nodeId?: string | undefined;
 }
 
 function assemble(db: Kysely<Database>, guard: Guard, close: () => Promise<void>, options: AssembleOptions = {}): Store {
-  const { changes, run, clusterDb } = options;
+  const { changes, run, clusterDb, nodeId } = options;
   const { traits } = guard;
   const baseApplications = guarded(applicationRepository(db, traits), guard);
   // A SQLite file is written by this process alone; PostgreSQL rows others change arrive on the change feed.
@@ -112,13 +123,14 @@ function assemble(db: Kysely<Database>, guard: Guard, close: () => Promise<void>
   return {
     kind: traits.kind,
     ...(changes ? { changes } : {}),
+    ...(nodeId ? { nodeId } : {}),
     users: guarded(userRepository(db), guard),
     applications,
     tokens: guarded(tokenRepository(db, traits), guard),
     integrations,
     integrationEvents: guarded(integrationEventRepository(db, traits), guard),
     settings: guarded(settingRepository(db), guard),
-    messages: guarded(messageRepository(db, traits), guard),
+    messages: guarded(messageRepository(db, traits, nodeId), guard),
     checkpoints: guarded(checkpointRepository(db), guard),
     ...(clusterDb ? { cluster: guarded(clusterRepository(clusterDb), guard) } : {}),
     ...guarded({ ping: async () => void (await db.selectFrom('settings').select('key').limit(1).execute()) }, guard),
@@ -159,5 +171,5 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   await changes.start();
   return assemble(db, { traits: postgresTraits, deadlineMs: timeoutMs }, async () => {
     await Promise.all([changes.stop(), close(), cluster.close()]);
-  }, { changes, clusterDb: cluster.db });
+  }, { changes, clusterDb: cluster.db, nodeId: options.nodeId });
 }

@@ -285,7 +285,8 @@ export interface SettingRepository {
  * table changed (`integrations`, `api_tokens`, `applications`); only an
  * integration's status changed (`integration_status`, detail: its
  * application); an application's log grew (`messages`, id: the application,
- * detail: its newest position).
+ * detail: its newest position, then `:<node>` when the committing node said
+ * who it is).
  */
 export interface RowChange {
   readonly table: string;
@@ -317,6 +318,8 @@ export interface Store {
   readonly checkpoints: CheckpointRepository;
   /** Present when several nodes may share the store (PostgreSQL). */
   readonly cluster?: ClusterRepository;
+  /** The cluster node it was opened for, when it was told (see StoreOptions). */
+  readonly nodeId?: string;
   /** Throws StoreUnavailableError when the database cannot be reached. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { MessageRepository } from '../../store/store.js';
+import type { MessageRepository, MessageRow } from '../../store/store.js';
 import type { MessageBus } from '../message-bus.js';
 
 /** Messages read per query. */
@@ -15,11 +15,12 @@ interface Tail {
 }
 
 /**
- * In a cluster, every stream reads live messages from the retained log, not
- * from the connection: whichever node holds an integration, each commit is
- * announced with its application's newest position (`messages:<app>:<pos>`
- * on the change feed), and every node with readers of that application reads
- * what is new, in position order, and hands it to its bus. One way for every
+ * In a cluster, every stream reads live messages in the order of the retained
+ * log, whichever node received them: each commit is announced with its
+ * application's newest position (`messages:<app>:<pos>` on the change feed),
+ * and every node with readers of that application reads what is new, in
+ * position order, and hands it to its bus. What this node committed itself it
+ * passes on without reading it back (publish()), when nothing came between. One way for every
  * message to reach every stream, whichever node received it; a takeover
  * changes nothing for a reader.
  *
@@ -45,6 +46,25 @@ export class LogTail {
   follow(applicationId: string, from: number): void {
     if (this.tails.has(applicationId)) return;
     this.tails.set(applicationId, { last: from, wanted: from, reading: false });
+  }
+
+  /**
+   * A message this node committed (the MessageLog hands each one over in
+   * position order): passed on at once when it is the next position of its
+   * application, as it nearly always is (positions are dense, so nothing else
+   * committed in between), without reading it back. Otherwise another node
+   * committed in between: read from the log, which holds both.
+   */
+  publish(row: MessageRow): void {
+    const tail = this.tails.get(row.applicationId);
+    if (!tail || row.pos <= tail.last) return;
+    if (row.pos === tail.last + 1) {
+      this.bus.publish(row);
+      tail.last = row.pos;
+      if (tail.wanted < tail.last) tail.wanted = tail.last;
+      return;
+    }
+    this.committed(row.applicationId, row.pos);
   }
 
   /** The application's log holds everything up to `pos` (a commit announced on the change feed). */
@@ -84,8 +104,12 @@ export class LogTail {
         // Pruned before this node could read them: each reader catches up from the log itself, and is told what it lost.
         // (Told before the rows are handed on, so none of them moves a reader past the gap.)
         if (prunedThrough > tail.last && !stillThere) this.bus.resyncApplication(applicationId);
-        for (const row of rows) this.bus.publish(row);
-        if (rows.length > 0) tail.last = rows[rows.length - 1]!.pos;
+        // Some may have been passed on meanwhile by publish().
+        for (const row of rows) {
+          if (row.pos <= tail.last) continue;
+          this.bus.publish(row);
+          tail.last = row.pos;
+        }
         // At the end of the log (what was announced and is missing was removed since, or a reset found the end),
         // unless a commit was announced while this page was read.
         if (rows.length < PAGE && tail.wanted === target) tail.wanted = tail.last;

@@ -270,9 +270,13 @@ export class ClusterMember {
           void this.remoteStatus(change.detail, change.id);
         }
         return;
-      case 'messages':
-        if (change.detail !== undefined) this.deps.tail?.committed(change.id, Number(change.detail));
+      case 'messages': {
+        if (change.detail === undefined) return;
+        const [pos, origin] = change.detail.split(':');
+        // What this node committed reaches its tail without a read (LogTail.publish).
+        if (origin !== this.deps.id) this.deps.tail?.committed(change.id, Number(pos));
         return;
+      }
       case 'cluster':
         this.soon();
         return;

@@ -63,9 +63,12 @@ export class PostgresChangeFeed implements ChangeFeed {
     const client = new pg.Client(connectionConfig(this.connectionString, this.options.timeoutMs));
     client.on('notification', (message) => {
       const payload = message.payload ?? '';
-      const [table, id, detail] = payload.split(':', 3);
-      if (table === undefined || id === undefined) return;
-      const change: RowChange = detail === undefined ? { table, id } : { table, id, detail };
+      const first = payload.indexOf(':');
+      if (first < 0) return;
+      const second = payload.indexOf(':', first + 1);
+      const table = payload.slice(0, first);
+      const change: RowChange =
+        second < 0 ? { table, id: payload.slice(first + 1) } : { table, id: payload.slice(first + 1, second), detail: payload.slice(second + 1) };
       for (const listener of this.listeners) listener.change(change);
     });
     // Listening from the start: an 'error' event nobody listens to ends the process.

@@ -70,9 +70,11 @@ export function appendSqlite(db: Kysely<Database>): (messages: readonly NewMessa
  * stays locked until the transaction commits; a later batch of the same
  * application waits for it, so positions follow commit order and a reader
  * that has seen position p has seen everything before it. Each commit is
- * announced with the applications' newest positions.
+ * announced with the applications' newest positions and the node that made it
+ * (`messages:<app>:<pos>[:<origin>]`).
  */
-export function appendPostgres(db: Kysely<Database>): (messages: readonly NewMessage[]) => Promise<number[]> {
+export function appendPostgres(db: Kysely<Database>, origin?: string): (messages: readonly NewMessage[]) => Promise<number[]> {
+  const from = origin === undefined ? '' : `:${origin}`;
   return (messages) =>
     db.transaction().execute(async (tx) => {
       const counts = new Map<string, number>();
@@ -104,7 +106,7 @@ export function appendPostgres(db: Kysely<Database>): (messages: readonly NewMes
       // Sent on commit: every node's streams read what is new from the log (src/runtime/cluster/log-tail.ts).
       const applications = [...next.keys()];
       const lasts = applications.map((applicationId) => next.get(applicationId)! - 1);
-      await sql`select pg_notify('tributary_changes:' || current_schema(), 'messages:' || a || ':' || p)
+      await sql`select pg_notify('tributary_changes:' || current_schema(), 'messages:' || a || ':' || p || ${from})
         from unnest(${applications}::text[], ${lasts}::bigint[]) as t(a, p)`.execute(tx);
       return positions;
     });

@@ -27,8 +27,9 @@ function toRow(r: Selectable<MessagesTable>): MessageRow {
  * PostgreSQL every node appends, and each application's counter row, locked
  * until its transaction commits, orders them.
  */
-export function messageRepository(db: Kysely<Database>, traits: DialectTraits): MessageRepository {
-  const append: Appender = traits.kind === 'sqlite' ? appendSqlite(db) : appendPostgres(db);
+/** `origin`: the node whose commits these are, said in each commit's announcement (PostgreSQL). */
+export function messageRepository(db: Kysely<Database>, traits: DialectTraits, origin?: string): MessageRepository {
+  const append: Appender = traits.kind === 'sqlite' ? appendSqlite(db) : appendPostgres(db, origin);
   return {
     append,
     async list(applicationId, integrationId, query) {

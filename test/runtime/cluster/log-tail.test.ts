@@ -108,3 +108,28 @@ describe('LogTail', () => {
     expect(log.reads).toBe(reads);
   });
 });
+
+describe('LogTail with messages this node committed', () => {
+  it('passes them on without reading them back when they follow on, and reads the log when another node committed in between', async () => {
+    const { log, page } = fakeLog();
+    const bus = new MessageBus();
+    const tail = new LogTail({ page }, bus, pino({ level: 'silent' }));
+    const reader = recorder();
+    bus.subscribeApplication(APP, reader);
+    tail.follow(APP, 0);
+    log.rows.push(row(1), row(2));
+    tail.publish(row(1));
+    tail.publish(row(2));
+    // Its own commit announced on the change feed: nothing to read.
+    tail.committed(APP, 2);
+    await settle();
+    expect(reader.seen).toEqual([1, 2]);
+    expect(log.reads).toBe(0);
+    // 3 came from another node; this node's 4 must wait for it.
+    log.rows.push(row(3), row(4));
+    tail.publish(row(4));
+    await settle();
+    expect(reader.seen).toEqual([1, 2, 3, 4]);
+    expect(log.reads).toBeGreaterThan(0);
+  });
+});
