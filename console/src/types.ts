@@ -23,6 +23,8 @@ export interface IntegrationStatus {
   disconnectInfo?: { ts: number | null; error?: string };
   lastKeepAlive?: number;
   nextAttempt?: number;
+  /** In a cluster, the node holding the connection. */
+  node?: string;
 }
 
 export const INTEGRATION_TYPES = ['mqtt', 'websocket', 'particle', 'sqs', 'googlePubSub', 'azureEventHub'] as const;

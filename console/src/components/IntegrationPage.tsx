@@ -80,6 +80,14 @@ function Summary({ integration }: { integration: Integration }) {
       ) : null}
       <dt>Last sign of life</dt>
       <dd>{formatTime(status.lastKeepAlive) || <span class="muted">none</span>}</dd>
+      {status.node !== undefined ? (
+        <>
+          <dt>Node</dt>
+          <dd>
+            <code>{status.node}</code>
+          </dd>
+        </>
+      ) : null}
     </dl>
   );
 }
