@@ -6,10 +6,14 @@
  * share, and what reading a stream on a node that does not hold the
  * integration costs against reading it on the holder.
  */
-import { installSignalHandlers } from './lib/cleanup.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BrokerLog } from './lib/broker-log.js';
+import { installSignalHandlers, onCleanup } from './lib/cleanup.js';
 import { parseFlags, positiveInteger, UsageError } from './lib/cli.js';
 import { Cluster } from './lib/cluster-nodes.js';
-import { connectAll, delivery, nodeOf, rebalance, SYS_INTERVAL, takeover, type DeliveryResult } from './lib/cluster-run.js';
+import { CLIENT_IDS, connectAll, delivery, nodeOf, rebalance, SYS_INTERVAL, takeover, type DeliveryResult } from './lib/cluster-run.js';
 import { percentile } from './lib/arrivals.js';
 import { createApplication } from './lib/live-integrations.js';
 import { Broker } from './lib/mosquitto.js';
@@ -106,13 +110,17 @@ async function main(argv: readonly string[]): Promise<number> {
   await ensureBuilt(progress);
 
   progress(`Starting a broker and ${nodeCount} nodes on one PostgreSQL schema…`);
-  const broker = await Broker.start({ sysInterval: SYS_INTERVAL });
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-cluster-'));
+  onCleanup(() => fs.rmSync(logDir, { recursive: true, force: true }), { kind: 'rm', path: logDir });
+  const connectionLog = path.join(logDir, 'mosquitto.log');
+  const broker = await Broker.start({ sysInterval: SYS_INTERVAL, connectionLog, logErrors: true });
+  const log = new BrokerLog(connectionLog, CLIENT_IDS);
   const cluster = await Cluster.start(nodeCount, {});
   const [first] = cluster.nodes;
   const app = await createApplication(first!.api, 'bench-cluster');
 
   progress(`Creating ${formatNumber(total)} enabled MQTT integrations through the ${nodeCount} nodes…`);
-  const connected = await connectAll(cluster, broker, app.id, total, progress);
+  const connected = await connectAll(cluster, broker, log, app.id, total, progress);
 
   const victim = cluster.nodes.at(-1)!;
   // The delivery phase reads an integration held by node-1 on node-1 and on node-2, so the killed node is neither.
@@ -120,7 +128,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const other = cluster.nodes[1]!;
   const target = connected.items.find((item) => nodeOf(item) === holder.id);
   if (!target) throw new Error(`${holder.id} holds no integration`);
-  const index = Number(/^cluster-(\d+)$/.exec((await holder.api.get<{ name: string }>(`/applications/${app.id}/integrations/${target.id}`)).name)?.[1]);
+  const index = connected.index.get(target.id)!;
   progress(`Delivery: ${formatNumber(rate)} msg/s for ${deliverySeconds} s to cluster/${index}, read on ${holder.id} (holder) and ${other.id}…`);
   const { streams, reference } = await delivery(broker, app.id, app.token, `cluster/${index}/latency`, target.id, [
     { label: 'same node', node: holder, holder: holder.id },
@@ -131,6 +139,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const taken = await takeover(cluster, broker, victim, app.id, total, progress);
   const joined = await rebalance(cluster, victim, app.id, total, progress);
+  const doubled = log.secondConnections();
 
   const leaseSeconds = serverOptions.leaseSeconds.default;
   const out = [
@@ -142,7 +151,7 @@ async function main(argv: readonly string[]): Promise<number> {
       'Open files': `${formatNumber(openFileLimit())} per process (ulimit -n)`,
       Broker: `Mosquitto, its own process: ${broker.settings} (max_connections at its default, unlimited)`,
       Nodes: `${nodeCount} × ${serverCommand()}, NODE_ID node-1 … node-${nodeCount}, one PostgreSQL schema (${cluster.settings.schema}), LEASE_SECONDS=${leaseSeconds} and every other setting at its default; processes not pinned (they share every core with the broker, PostgreSQL and the bench)`,
-      Integrations: `${formatNumber(total)} (${formatNumber(perNode)} per node) mqtt://127.0.0.1, MQTT 3.1.1, one topic filter each, created through the nodes' APIs in turn, 50 requests in flight`,
+      Integrations: `${formatNumber(total)} (${formatNumber(perNode)} per node) mqtt://127.0.0.1, MQTT 3.1.1, client ids bench-cluster-<i>, one topic filter each, created through the nodes' APIs in turn, 50 requests in flight`,
       Connected: 'status.connectInfo.ts set, no nextAttempt, status.state connected, status.node set; read by listing every page of 1000 through one node',
       Delivery: `QoS 0, ${PAYLOAD_BYTES}-byte payloads at ${formatNumber(rate)} msg/s for ${deliverySeconds} s (first ${WARMUP_SECONDS} s left out), publisher, both stream readers and an mqtt.js subscriber on the topic (the reference: what the broker and the machine add) in the bench process (one clock), all reading the same messages at the same time`,
       Takeover: `per integration of the killed node's share: from the SIGKILL to its connectInfo.ts on the node that took it`,
@@ -173,6 +182,11 @@ async function main(argv: readonly string[]): Promise<number> {
     `  ready after ${formatSeconds(joined.readyMs)}; GET /cluster within ±20 % after ${formatSeconds(joined.viewBalancedMs)}; every integration connected and status.node within ±20 % after ${formatSeconds(joined.balancedMs)} (last move connected at ${formatSeconds(joined.lastMoveMs)})   target: ≤ ${formatSeconds(TARGETS.joinMs)}   ${verdict(joined.balancedMs <= TARGETS.joinMs)}`,
     `  ${joined.joined} took ${formatNumber(joined.moved)}; spread: ${spread(joined.perNode)}`,
   ];
+  out.push(
+    '',
+    `Exactly once: the broker logged ${formatNumber(doubled.length)} second connection(s) for one client id ("already connected, closing old connection") over the whole run   target: 0   ${verdict(doubled.length === 0)}`,
+    ...doubled.slice(0, 5).map((line) => `  ${line}`),
+  );
   for (const node of cluster.nodes) {
     const lines = node.child.tail().split('\n').filter((line) => line !== '');
     if (lines.length > 0) out.push('', `${node.id} logged at LOG_LEVEL=warn; its last lines:`, ...lines.slice(-5).map((line) => `  ${summarizeLogLine(line)}`));

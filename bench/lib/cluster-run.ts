@@ -12,6 +12,7 @@ import { ClientCountWatch } from './broker-sys.js';
 import type { Cluster, ClusterNode } from './cluster-nodes.js';
 import { parseTimedPayload, timedPayload } from './ingest-runs.js';
 import { isConnected, listStatuses, mqttIntegrationBody, type IntegrationStatus, type StatusItem } from './live-integrations.js';
+import type { BrokerLog } from './broker-log.js';
 import type { Broker } from './mosquitto.js';
 import { connectMqtt, endMqtt, subscribe } from './mqtt-client.js';
 import { runPool } from './pool.js';
@@ -49,7 +50,17 @@ export const balanced = (counts: readonly number[]) => {
  * polling from being most of the load. `pending` picks the items still
  * waited for, so progress can count them and show a few statuses.
  */
-async function pollList(api: ApiClient, applicationId: string, done: (items: readonly StatusItem[]) => boolean, pending: (item: StatusItem) => boolean, what: string, progress: Progress, since: number, intervalMs = 1000): Promise<{ items: StatusItem[]; at: number }> {
+async function pollList(
+  api: ApiClient,
+  applicationId: string,
+  done: (items: readonly StatusItem[]) => boolean,
+  pending: (item: StatusItem) => boolean,
+  what: string,
+  progress: Progress,
+  since: number,
+  intervalMs = 1000,
+  explain: (item: StatusItem) => string = () => '',
+): Promise<{ items: StatusItem[]; at: number }> {
   const deadline = Date.now() + WAIT_MS;
   let printed = Date.now();
   for (;;) {
@@ -57,7 +68,7 @@ async function pollList(api: ApiClient, applicationId: string, done: (items: rea
     const at = Date.now();
     if (done(items)) return { items, at };
     const waiting = items.filter(pending);
-    const sample = waiting.slice(0, 2).map((item) => `${item.id} ${JSON.stringify(item.status)}`);
+    const sample = waiting.slice(0, 2).map((item) => `${item.id} ${JSON.stringify(item.status)}${explain(item)}`);
     if (at > deadline) throw new Error(`Gave up waiting ${WAIT_MS / 1000} s for ${what}; ${waiting.length} still waited for, such as ${sample.join('; ')}`);
     if (at - printed >= 3000) {
       printed = at;
@@ -76,23 +87,38 @@ export interface ConnectResult {
   readonly observedMs: number;
   readonly perNode: ReadonlyMap<string, number>;
   readonly items: readonly StatusItem[];
+  /** Integration id → i (its client id is clientIdOf(i), its topic cluster/i/#). */
+  readonly index: ReadonlyMap<string, number>;
 }
 
+/** The client id of the bench's i-th integration: fixed, so the broker's log can be read per integration. */
+export const clientIdOf = (i: number) => `bench-cluster-${i}`;
+export const CLIENT_IDS = /^bench-cluster-\d+$/;
+
 /** Creates `count` MQTT integrations through every node in turn and waits until all are connected. */
-export async function connectAll(cluster: Cluster, broker: Broker, applicationId: string, count: number, progress: Progress): Promise<ConnectResult> {
+export async function connectAll(cluster: Cluster, broker: Broker, log: BrokerLog, applicationId: string, count: number, progress: Progress): Promise<ConnectResult> {
   const watch = await ClientCountWatch.start(broker.url);
   const nodes = cluster.live;
   const start = Date.now();
-  await runPool(count, CREATE_CONCURRENCY, (i) => nodes[i % nodes.length]!.api.post(`/applications/${applicationId}/integrations`, mqttIntegrationBody(`cluster-${i}`, broker.host, broker.port, [`cluster/${i}/#`])));
+  const ids = await runPool(count, CREATE_CONCURRENCY, async (i) => {
+    const body = mqttIntegrationBody(`cluster-${i}`, broker.host, broker.port, [`cluster/${i}/#`]);
+    const config = body.mqttConfig as Record<string, unknown>;
+    return (await nodes[i % nodes.length]!.api.post<{ id: string }>(`/applications/${applicationId}/integrations`, { ...body, mqttConfig: { ...config, clientId: clientIdOf(i) } })).id;
+  });
+  const index = new Map(ids.map((id, i) => [id, i]));
   const createMs = Date.now() - start;
   progress(`  created in ${seconds(createMs)}`);
   await watch.until(count, WAIT_MS, (n) => progress(`  broker: ${(n ?? 0).toLocaleString('en-US')} of ${count.toLocaleString('en-US')} clients after ${seconds(Date.now() - start)}`));
   await watch.stop();
   const shownUp = (item: StatusItem) => isConnected(item.status) && nodeOf(item) !== undefined;
-  const up = await pollList(nodes[0]!.api, applicationId, (items) => items.length === count && items.every(shownUp), (item) => !shownUp(item), 'every integration connected', progress, start);
+  const explain = (item: StatusItem) => {
+    const i = index.get(item.id);
+    return i === undefined ? '' : ` (${clientIdOf(i)}; the broker's last words on it: ${log.about(clientIdOf(i)).join(' | ') || 'none'})`;
+  };
+  const up = await pollList(nodes[0]!.api, applicationId, (items) => items.length === count && items.every(shownUp), (item) => !shownUp(item), 'every integration connected', progress, start, 1000, explain);
   const lastConnect = Math.max(...up.items.map((item) => item.status.connectInfo!.ts));
   const perNode = new Map([...shares(up.items)].map(([node, items]) => [node, items.length]));
-  return { count, createMs, lastConnectMs: lastConnect - start, observedMs: up.at - start, perNode, items: up.items };
+  return { count, createMs, lastConnectMs: lastConnect - start, observedMs: up.at - start, perNode, items: up.items, index };
 }
 
 export interface DeliveryResult {

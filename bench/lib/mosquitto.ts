@@ -25,6 +25,12 @@ export interface BrokerOptions {
    * attempts as the broker sees them.
    */
   readonly connectionLog?: string;
+  /**
+   * With connectionLog: Mosquitto's error messages too, among them "Client
+   * <id> already connected, closing old connection." (a second connection
+   * for one client id; Mosquitto 2.0 logs it at its error level).
+   */
+  readonly logErrors?: boolean;
   /** Seconds between $SYS updates (0 leaves them off). */
   readonly sysInterval?: number;
 }
@@ -81,6 +87,7 @@ export class Broker {
         ? [
             `log_dest file ${options.connectionLog}`,
             'log_type notice',
+            ...(options.logErrors ? ['log_type error'] : []),
             'connection_messages true',
             'log_timestamp true',
             'log_timestamp_format %s',
