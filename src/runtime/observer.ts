@@ -21,6 +21,8 @@ export interface RuntimeObserver {
   link(spec: Pick<IntegrationSpec, 'id' | 'applicationId' | 'integrationType'>): LinkObserver;
   /** The observer of a linked integration, if any (publish looks it up by id). */
   find(integrationId: string): LinkObserver | undefined;
+  /** The integration is gone from this node (deleted, or handed over to another node of a cluster): its series go. */
+  forget?(integrationId: string): void;
 }
 
 const IGNORED: LinkObserver = { event: () => {}, received: () => {}, published: () => {} };

@@ -124,6 +124,7 @@ export class Supervisor {
       if (!link) continue;
       this.links.delete(id);
       stopping.push(link.stop(reason));
+      this.deps.observer?.forget?.(id);
     }
     await Promise.all(stopping);
   }
@@ -202,6 +203,7 @@ export class Supervisor {
     if (link) void link.stop();
     this.deps.writer.forget(id);
     this.deps.log.forget(id);
+    this.deps.observer?.forget?.(id);
     this.deps.bus.closeIntegration(id, 'The integration was deleted');
   }
 
