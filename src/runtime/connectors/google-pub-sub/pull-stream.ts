@@ -68,7 +68,7 @@ export class PullStream {
     const data = received.message?.data ?? '';
     this.#handlers.message({
       topic: this.#topic,
-      payload: typeof data === 'string' ? Buffer.from(data, 'base64') : Buffer.from(data),
+      payload: typeof data === 'string' ? Buffer.from(data, 'base64') : asBuffer(data),
       binary: false,
       sourceId: received.message?.messageId ?? undefined,
       attributes: received.message?.attributes ?? {},
@@ -96,4 +96,9 @@ export class PullStream {
     this.#flush();
     this.#handlers.ended(reason);
   }
+}
+
+/** The SDK decodes `bytes` as a Buffer already; anything else is viewed as one, not copied. */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }

@@ -4,7 +4,13 @@ export interface ParsedEvent {
   readonly attributes?: Record<string, string>;
 }
 
-const ATTRIBUTES = ['coreid', 'published_at', 'ttl'] as const;
+/** The JSON Particle sends as an event's `data:` line. */
+interface ParticleEventJson {
+  readonly data?: unknown;
+  readonly ttl?: unknown;
+  readonly published_at?: unknown;
+  readonly coreid?: unknown;
+}
 
 /**
  * The JSON of an event's `data:` line (`{"data", "ttl", "published_at",
@@ -18,11 +24,12 @@ export function parseEvent(line: string): ParsedEvent {
     return { payload: line };
   }
   if (typeof parsed !== 'object' || parsed === null) return { payload: line };
-  const event = parsed as Record<string, unknown>;
+  const event = parsed as ParticleEventJson;
+  // Named one by one rather than looped over: one object shape for every event, and no keyed lookups.
   const attributes: Record<string, string> = {};
-  for (const name of ATTRIBUTES) {
-    if (event[name] !== undefined && event[name] !== null) attributes[name] = text(event[name]);
-  }
+  if (event.coreid !== undefined && event.coreid !== null) attributes.coreid = text(event.coreid);
+  if (event.published_at !== undefined && event.published_at !== null) attributes.published_at = text(event.published_at);
+  if (event.ttl !== undefined && event.ttl !== null) attributes.ttl = text(event.ttl);
   return { payload: event.data === undefined || event.data === null ? '' : text(event.data), attributes };
 }
 
