@@ -22,7 +22,9 @@ SQS on fauxqs, Pub/Sub over gRPC, Event Hubs over AMQP), all on 127.0.0.1,
 and Tributary as npm start does (a fresh SQLite store, retention on), then
 for each integration type measures, in the same run:
   reference  the type's official SDK receiving alone in a bare loop, in a
-             process of its own on the server's core (Particle: a plain SSE reader);
+             process of its own on the server's core (Particle: particle-api-js
+             getEventStream; a plain SSE reader is measured too and shown
+             beside it, not judged: Tributary reads plain SSE, not the SDK);
   Tributary  peer → an integration of that type → its messageStream, read
              over SSE by the bench process.
 The same number of 100-byte messages each way; PASS when Tributary reaches
@@ -46,6 +48,8 @@ interface Row {
   readonly reference: Measured;
   readonly tributary: Measured;
   readonly rounds: readonly [readonly Measured[], readonly Measured[]];
+  /** The floor reference (Particle's plain SSE reader), when the type has one: its median and rounds. */
+  readonly floor?: { readonly median: Measured; readonly rounds: readonly Measured[] };
 }
 
 /** The round with the median rate (the lower middle one), its CPU the median of the rounds' on its own. */
@@ -102,13 +106,19 @@ async function main(argv: readonly string[]): Promise<number> {
       const count = source.type === 'sqs' ? Math.max(1, Math.round(messages / 4)) : messages;
       const references: Measured[] = [];
       const throughs: Measured[] = [];
+      const floors: Measured[] = [];
       for (let round = 1; round <= rounds; round++) {
         progress(`${source.type} round ${round}/${rounds}: bare SDK loop, ${formatNumber(count)} messages…`);
         references.push(await measureBare(source, count, pinning.serverCore));
+        if (source.floor) {
+          progress(`${source.type} round ${round}/${rounds}: ${source.floor.reference}, ${formatNumber(count)} messages…`);
+          floors.push(await measureBare({ type: source.type, bare: source.floor.bare }, count, pinning.serverCore));
+        }
         progress(`${source.type} round ${round}/${rounds}: through Tributary, ${formatNumber(count)} messages…`);
         throughs.push(await measureTributary(source, count, server));
       }
-      rows.push({ type: source.type, messages: count, reference: median(references), tributary: median(throughs), rounds: [references, throughs] });
+      const floor = floors.length > 0 ? { median: median(floors), rounds: floors } : undefined;
+      rows.push({ type: source.type, messages: count, reference: median(references), tributary: median(throughs), rounds: [references, throughs], ...(floor ? { floor } : {}) });
     }
     const logLines = tributary.child.outputLines();
     const tail = logLines > 0 ? ['', `Tributary wrote ${logLines} log lines at LOG_LEVEL=warn; the last ones:`, ...tributary.child.tail().split('\n').slice(-3).map((l) => `  ${summarizeLogLine(l)}`)] : [];
@@ -123,7 +133,7 @@ async function main(argv: readonly string[]): Promise<number> {
         Cores: pinning.description,
         Server: `${serverCommand(nodeArgs.slice(0, 1), pinning.serverCore)}, a fresh SQLite DATA_DIR, retention on (defaults), LOG_LEVEL=warn`,
         Peers: sources.map((s) => `${s.type}: ${s.peer}`).join('; '),
-        References: sources.map((s) => `${s.type}: ${s.reference}`).join('; '),
+        References: sources.map((s) => `${s.type}: ${s.reference}${s.floor ? ` (judged); beside it, not judged, ${s.floor.reference}` : ''}`).join('; '),
         Rates: `${rounds} rounds per type (reference, then Tributary), the median quoted; messages received ÷ time from the first arrival to the last (reference: in its own process; Tributary: SSE events parsed by the bench process)`,
         'CPU µs/msg': "the receiving process's CPU time (/proc, user + system, every thread) from its subscription until it went idle after the last message, ÷ messages",
       }),
@@ -131,6 +141,13 @@ async function main(argv: readonly string[]): Promise<number> {
       renderTable(COLUMNS, rows),
       '',
       ...rows.map((r) => `${r.type} rounds, msg/s: reference ${r.rounds[0].map((m) => formatNumber(m.rate)).join(', ')}; Tributary ${r.rounds[1].map((m) => formatNumber(m.rate)).join(', ')}`),
+      ...rows.flatMap((r) => {
+        if (!r.floor) return [];
+        const { median: floor, rounds: floorRounds } = r.floor;
+        return [
+          `${r.type} beside ${sources.find((s) => s.type === r.type)?.floor?.reference ?? 'its floor reference'} (not judged): ${formatNumber(floor.rate)} msg/s, ${formatNumber(floor.cpuMicros, 1)} CPU µs/msg; Tributary ${(r.tributary.rate / floor.rate).toFixed(2)}× of it (rounds ${floorRounds.map((m) => formatNumber(m.rate)).join(', ')})`,
+        ];
+      }),
       ...rows.filter((r) => r.tributary.received !== r.messages).map((r) => `${r.type}: Tributary delivered ${r.tributary.received} of ${r.messages} (duplicates are allowed: at least once)`),
       ...tail,
     ];

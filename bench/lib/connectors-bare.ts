@@ -1,8 +1,8 @@
 /**
  * The reference of bench:connectors: the official SDK of one integration type
  * receiving alone, in a bare loop, from the same peer Tributary reads (for
- * Particle, a plain SSE reader). Run as its own process, pinned where the
- * server would be:
+ * Particle also a plain SSE reader, the least any reader can do). Run as its
+ * own process, pinned where the server would be:
  *
  *   node --import tsx bench/lib/connectors-bare.ts '<BareSpec as JSON>'
  *
@@ -14,21 +14,30 @@ import http from 'node:http';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { EventHubConsumerClient, earliestEventPosition } from '@azure/event-hubs';
 import { PubSub, v1 } from '@google-cloud/pubsub';
+import Particle from 'particle-api-js';
 import { ArrivalCounter } from './arrivals.js';
 import { SseParser } from './sse-reader.js';
 
 export type BareSpec =
-  | { readonly type: 'particle'; readonly messages: number; readonly url: string; readonly token: string }
+  | { readonly type: 'particle'; readonly reader: 'sdk' | 'sse'; readonly messages: number; readonly apiUrl: string; readonly name: string; readonly token: string }
   | { readonly type: 'sqs'; readonly messages: number; readonly queueUrl: string; readonly region: string; readonly accessKeyId: string; readonly secretAccessKey: string }
   | { readonly type: 'googlePubSub'; readonly messages: number; readonly host: string; readonly projectId: string; readonly subscription: string }
   | { readonly type: 'azureEventHub'; readonly messages: number; readonly connectionString: string; readonly hubName: string; readonly partitions: number };
 
 type Done = () => void;
 
+/** particle-api-js's getEventStream (each event JSON-parsed and emitted), the account's devices as the integration reads them. */
+async function particleSdk(spec: Extract<BareSpec, { type: 'particle' }>, counter: ArrivalCounter, ready: Done): Promise<void> {
+  const stream = await new Particle({ baseUrl: spec.apiUrl }).getEventStream({ deviceId: 'mine', name: spec.name, auth: spec.token });
+  stream.on('event', () => counter.add(performance.now()));
+  ready();
+}
+
 /** Reads Particle's event stream over node:http, counting events (comments are keep-alives). */
-function particle(spec: Extract<BareSpec, { type: 'particle' }>, counter: ArrivalCounter, ready: Done): void {
+function particleSse(spec: Extract<BareSpec, { type: 'particle' }>, counter: ArrivalCounter, ready: Done): void {
   const parser = new SseParser(() => counter.add(performance.now()));
-  http.get(spec.url, { agent: false, headers: { authorization: `Bearer ${spec.token}`, accept: 'text/event-stream' } }, (response) => {
+  const url = `${spec.apiUrl}/v1/devices/events/${encodeURIComponent(spec.name)}`;
+  http.get(url, { agent: false, headers: { authorization: `Bearer ${spec.token}`, accept: 'text/event-stream' } }, (response) => {
     response.setEncoding('utf8');
     response.on('data', (text: string) => parser.feed(text));
     ready();
@@ -93,7 +102,8 @@ async function main(): Promise<void> {
     if (!announced) process.stdout.write('ready\n');
     announced = true;
   };
-  if (spec.type === 'particle') particle(spec, counter, ready);
+  if (spec.type === 'particle' && spec.reader === 'sdk') await particleSdk(spec, counter, ready);
+  else if (spec.type === 'particle') particleSse(spec, counter, ready);
   else if (spec.type === 'sqs') sqs(spec, counter, ready);
   else if (spec.type === 'googlePubSub') await googlePubSub(spec, counter, ready);
   else await azureEventHub(spec, counter, ready);

@@ -51,7 +51,8 @@ async function quiet(meter: CpuMeter): Promise<void> {
   }
 }
 
-export async function measureBare(source: Source, messages: number, core: number | undefined): Promise<Measured> {
+/** `source` may be a Source or its floor reference under the same type (see Source.floor). */
+export async function measureBare(source: Pick<Source, 'type' | 'bare'>, messages: number, core: number | undefined): Promise<Measured> {
   const run = source.bare(messages);
   await run.before();
   let output = '';

@@ -25,10 +25,19 @@ export interface SourceRun {
   after(): Promise<void>;
 }
 
+/** A second reference, measured and shown beside the SDK's but not judged (see Source.floor). */
+export interface FloorReference {
+  readonly reference: string;
+  readonly bare: (messages: number) => SourceRun & { readonly spec: BareSpec };
+}
+
 export interface Source {
   readonly type: SourceType;
   readonly peer: string;
+  /** The type's official SDK receiving alone: what the target is judged against. */
   readonly reference: string;
+  /** Particle: also a plain SSE reader, the least any reader can do; shown, not judged (Tributary does not use the SDK either). */
+  readonly floor?: FloorReference;
   /** What the server needs in its environment to reach the peer. */
   readonly serverEnv: Readonly<Record<string, string>>;
   bare(messages: number): SourceRun & { readonly spec: BareSpec };
@@ -55,15 +64,17 @@ async function particleSource(): Promise<Source> {
   const token = 'bench-token';
   const peer = await startParticlePeer({ tokens: [token], keepAliveMs: 1000 });
   const emitter = (name: string, messages: number) => () => inChunks(messages, 200, (i) => void peer.emit(name, payload(i)));
+  const bare = (reader: 'sdk' | 'sse', messages: number) => {
+    const name = unique(`bare-${reader}`);
+    return { spec: { type: 'particle' as const, reader, messages, apiUrl: peer.url, name, token }, before: nothing, after: emitter(name, messages) };
+  };
   return {
     type: 'particle',
     peer: 'test/peers/particle (node:http, SSE)',
-    reference: 'a plain SSE reader (node:http) on the same event stream',
+    reference: 'particle-api-js 12.0.3 getEventStream (the official SDK) on the same event stream',
+    floor: { reference: 'a plain SSE reader (node:http) on the same event stream', bare: (messages) => bare('sse', messages) },
     serverEnv: { PARTICLE_API_URL: peer.url },
-    bare(messages) {
-      const name = unique('bare');
-      return { spec: { type: 'particle', messages, url: `${peer.url}/v1/devices/events/${name}`, token }, before: nothing, after: emitter(name, messages) };
-    },
+    bare: (messages) => bare('sdk', messages),
     tributary(messages) {
       const name = unique('tributary');
       return { body: { integrationType: 'particle', topics: [name], particleConfig: { accessToken: token } }, before: nothing, after: emitter(name, messages) };
