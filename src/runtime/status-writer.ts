@@ -41,7 +41,8 @@ export class StatusWriter {
   private statuses = new Map<string, IntegrationStatus>();
   private events: IntegrationEventRow[] = [];
   private timer: TimerHandle | undefined;
-  private flushing: Promise<boolean> | undefined;
+  /** Flushes run one after the other: two writes in flight could commit an integration's older status last. */
+  private flushes: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(
@@ -72,9 +73,14 @@ export class StatusWriter {
     this.events = this.events.filter((e) => e.integrationId !== integrationId);
   }
 
-  /** Writes everything pending now, a slice at a time (also waits for a write in progress). */
-  async flush(): Promise<void> {
-    while (this.flushing) await this.flushing;
+  /** Writes everything pending now, a slice at a time, after any flush in progress. */
+  flush(): Promise<void> {
+    const run = this.flushes.then(() => this.drain());
+    this.flushes = run.catch(() => {});
+    return run;
+  }
+
+  private async drain(): Promise<void> {
     while (this.statuses.size > 0 || this.events.length > 0) {
       const statuses = new Map<string, IntegrationStatus>();
       for (const [id, status] of this.statuses) {
@@ -83,10 +89,7 @@ export class StatusWriter {
       }
       for (const id of statuses.keys()) this.statuses.delete(id);
       const events = this.events.splice(0, SLICE);
-      this.flushing = this.write(statuses, events).finally(() => {
-        this.flushing = undefined;
-      });
-      if (!(await this.flushing)) return;
+      if (!(await this.write(statuses, events))) return;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }

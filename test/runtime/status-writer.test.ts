@@ -149,3 +149,34 @@ describe.each(storeTargets())('StatusWriter slices on $name', (target) => {
     await opened.destroy();
   });
 });
+
+describe('StatusWriter flushes', () => {
+  it('never has two writes in flight, so an older status of an integration cannot land after a newer one', async () => {
+    // The database as a pool of connections would be: each write takes its own time, and they may overtake each other.
+    const landed: string[] = [];
+    const flushes: Promise<void>[] = [];
+    let calls = 0;
+    let writer!: StatusWriter;
+    const integrations = {
+      writeStatuses: async (statuses: ReadonlyMap<string, { state?: string }>) => {
+        calls += 1;
+        // While the first write is on its way a newer status comes, and someone flushes too (a handover);
+        // while the second is, a newer one still.
+        if (calls === 1) {
+          writer.setStatus('x', { state: 'reconnecting' });
+          flushes.push(writer.flush());
+        }
+        if (calls === 2) writer.setStatus('x', { state: 'connected' });
+        await new Promise((resolve) => setTimeout(resolve, calls === 1 ? 20 : calls === 2 ? 40 : 1));
+        for (const status of statuses.values()) landed.push(status.state!);
+      },
+    };
+    const store = { integrations, integrationEvents: {} } as unknown as Store;
+    writer = new StatusWriter(store, systemClock, pino({ level: 'silent' }), { flushMs: 60_000, eventsPerIntegration: 10 });
+    writer.setStatus('x', { state: 'connecting' });
+    await writer.flush();
+    await Promise.all(flushes);
+    await writer.flush();
+    expect(landed).toEqual(['connecting', 'reconnecting', 'connected']);
+  });
+});
