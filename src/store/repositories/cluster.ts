@@ -29,7 +29,9 @@ export function clusterRepository(db: Kysely<Database>): ClusterRepository {
     },
     async reapExpired() {
       return db.transaction().execute(async (tx) => {
-        const result = await sql`delete from cluster_nodes where lease_until <= now()`.execute(tx);
+        // Nodes reaping at once take the expired rows in one order, and skip what another is removing.
+        const result = await sql`delete from cluster_nodes where id in (
+          select id from cluster_nodes where lease_until <= now() order by id for update skip locked)`.execute(tx);
         const removed = Number(result.numAffectedRows ?? 0);
         if (removed > 0) await announce('released').execute(tx);
         return removed;
@@ -48,14 +50,18 @@ export function clusterRepository(db: Kysely<Database>): ClusterRepository {
     },
     async claim(id, limit) {
       if (limit <= 0) return [];
-      // Each node takes the free ones in an order of its own, so nodes claiming at once rarely want the same rows.
+      // Each node takes the free ones in an order of its own, skipping rows another claim (or a write) holds:
+      // nodes claiming at once never wait on each other's inserts, which could deadlock.
       const { rows } = await sql<{ integration_id: string }>`insert into integration_owners (integration_id, node_id, since)
-        select i.id, ${id}, now() from integrations i
-        where i.enabled = 1
-          and not exists (select 1 from integration_owners o where o.integration_id = i.id)
-          and exists (select 1 from cluster_nodes n where n.id = ${id} and n.lease_until > now())
-        order by md5(i.id || ${id})
-        limit ${limit}
+        select free.id, ${id}, now() from (
+          select i.id from integrations i
+          where i.enabled = 1
+            and not exists (select 1 from integration_owners o where o.integration_id = i.id)
+          order by md5(i.id || ${id})
+          limit ${limit}
+          for no key update of i skip locked
+        ) as free
+        where exists (select 1 from cluster_nodes n where n.id = ${id} and n.lease_until > now())
         on conflict (integration_id) do nothing
         returning integration_id`.execute(db);
       return rows.map((r) => r.integration_id);
