@@ -239,8 +239,8 @@ export interface ClusterCensus {
   /** Enabled or not: a node releases what it no longer links on its next round. */
   readonly held: number;
   readonly mine: number;
-  /** What the live node holding the fewest holds. */
-  readonly fewest: number;
+  /** How many live nodes have an id that sorts before this node's (its place in the cluster). */
+  readonly rank: number;
 }
 
 /**
@@ -262,8 +262,13 @@ export interface ClusterRepository {
   /** Removes the nodes whose lease ran out, releasing what they held; returns how many were removed. */
   reapExpired(): Promise<number>;
   census(id: string): Promise<ClusterCensus>;
-  /** Takes up to `limit` enabled integrations that nobody holds, provided the node's lease still runs; returns their ids. */
-  claim(id: string, limit: number): Promise<string[]>;
+  /**
+   * Takes up to `limit` enabled integrations that nobody holds, provided the
+   * node's lease still runs and the cluster still has `liveNodes` live nodes
+   * (the census the limit came from still holds: a node that joined since
+   * must not lose what is handed over for it); returns their ids.
+   */
+  claim(id: string, limit: number, liveNodes: number): Promise<string[]>;
   /** The integrations the node holds. */
   heldBy(id: string): Promise<string[]>;
   release(id: string, integrationIds: readonly string[]): Promise<void>;

@@ -33,21 +33,20 @@ const SOON_MS = 20;
 
 /**
  * How many integrations this node should claim (> 0) or hand over (< 0) this
- * round. Every node ends up holding floor or ceil of enabled / live nodes:
- *  - below floor, it claims up to ceil;
- *  - between, it claims up to ceil only while no node is below floor (so what
- *    a full node hands over goes to the one that needs it);
- *  - above ceil, it hands over a batch (ceil / 25, at least one: a few at a
- *    time, the others untouched);
- *  - at ceil, it hands one over while some node is below floor and none is free.
+ * round. Each node's share is fixed by the census alone: floor(enabled /
+ * live nodes), one more for the first (enabled mod live nodes) nodes in id
+ * order. The shares add up to what is enabled, so what one node hands over
+ * is taken by one still below its share, never by a node that merely has
+ * room; once every node holds its share nothing moves. Above it, a node
+ * hands over a batch per round (ceil / 25, at least one): a few at a time,
+ * the others untouched.
  */
-export function balance({ enabled, liveNodes, held, mine, fewest }: ClusterCensus): number {
+export function balance({ enabled, liveNodes, mine, rank }: ClusterCensus): number {
   const nodes = Math.max(1, liveNodes);
   const floor = Math.floor(enabled / nodes);
-  const ceil = Math.ceil(enabled / nodes);
-  if (mine < floor || (mine < ceil && fewest >= floor)) return ceil - mine;
-  if (mine > ceil) return -Math.min(mine - ceil, Math.max(1, Math.ceil(ceil / 25)));
-  if (mine === ceil && ceil > floor && fewest < floor && held >= enabled) return -1;
+  const share = floor + (rank < enabled - floor * nodes ? 1 : 0);
+  if (mine < share) return share - mine;
+  if (mine > share) return -Math.min(mine - share, Math.max(1, Math.ceil(Math.ceil(enabled / nodes) / 25)));
   return 0;
 }
 
@@ -208,7 +207,7 @@ export class ClusterMember {
     const census = await cluster.census(id);
     const move = balance(census);
     if (move > 0) {
-      const claimed = await cluster.claim(id, move);
+      const claimed = await cluster.claim(id, move, census.liveNodes);
       if (claimed.length > 0) await this.adopt(claimed);
     } else if (move < 0) {
       await this.handOver(-move);

@@ -38,17 +38,16 @@ export function clusterRepository(db: Kysely<Database>): ClusterRepository {
       });
     },
     async census(id) {
-      const { rows } = await sql<{ live: string; enabled: string; held: string; mine: string; fewest: string | null }>`select
+      const { rows } = await sql<{ live: string; enabled: string; held: string; mine: string; rank: string }>`select
           (select count(*) from cluster_nodes where lease_until > now()) as live,
           (select count(*) from integrations where enabled = 1) as enabled,
           (select count(*) from integration_owners) as held,
           (select count(*) from integration_owners where node_id = ${id}) as mine,
-          (select min(n) from (select count(o.integration_id) as n from cluster_nodes c
-            left join integration_owners o on o.node_id = c.id where c.lease_until > now() group by c.id) as per_node) as fewest`.execute(db);
+          (select count(*) from cluster_nodes where lease_until > now() and id < ${id}) as rank`.execute(db);
       const row = rows[0]!;
-      return { liveNodes: Number(row.live), enabled: Number(row.enabled), held: Number(row.held), mine: Number(row.mine), fewest: Number(row.fewest ?? 0) };
+      return { liveNodes: Number(row.live), enabled: Number(row.enabled), held: Number(row.held), mine: Number(row.mine), rank: Number(row.rank) };
     },
-    async claim(id, limit) {
+    async claim(id, limit, liveNodes) {
       if (limit <= 0) return [];
       // Each node takes the free ones in an order of its own, skipping rows another claim (or a write) holds:
       // nodes claiming at once never wait on each other's inserts, which could deadlock.
@@ -62,6 +61,7 @@ export function clusterRepository(db: Kysely<Database>): ClusterRepository {
           for no key update of i skip locked
         ) as free
         where exists (select 1 from cluster_nodes n where n.id = ${id} and n.lease_until > now())
+          and (select count(*) from cluster_nodes where lease_until > now()) = ${liveNodes}
         on conflict (integration_id) do nothing
         returning integration_id`.execute(db);
       return rows.map((r) => r.integration_id);

@@ -15,7 +15,8 @@ function simulate(enabled: number, start: number[], seed = 1): { held: number[];
     let moved = false;
     const order = held.map((_, i) => i).sort(() => random() - 0.5);
     for (const i of order) {
-      const move = balance({ enabled, liveNodes: held.length, held: enabled - free, mine: held[i]!, fewest: Math.min(...held) });
+      // Nodes in id order: the index is the rank.
+      const move = balance({ enabled, liveNodes: held.length, held: enabled - free, mine: held[i]!, rank: i });
       if (move > 0 && free > 0) {
         const n = Math.min(move, free);
         held[i]! += n;
@@ -50,6 +51,12 @@ describe('balance (the share each node of a cluster takes)', () => {
     expect(held).toEqual([750, 750, 750, 750]);
     // Handed over and claimed: each moved integration counted twice.
     expect(moves).toBe(2 * 750);
+  });
+
+  it('moves only what the joining node takes, wherever its id sorts', () => {
+    const { held, moves } = simulate(3001, [0, 1000, 1000, 1001]);
+    expect(held).toEqual([751, 750, 750, 750]);
+    expect(moves).toBe(2 * 751);
   });
 
   it("has the living take a dead node's share (free after its lease ran out)", () => {
