@@ -241,6 +241,8 @@ export interface ClusterCensus {
   readonly mine: number;
   /** How many live nodes have an id that sorts before this node's (its place in the cluster). */
   readonly rank: number;
+  /** What the live node holding the fewest holds. */
+  readonly fewest: number;
 }
 
 /**

@@ -33,20 +33,24 @@ const SOON_MS = 20;
 
 /**
  * How many integrations this node should claim (> 0) or hand over (< 0) this
- * round. Each node's share is fixed by the census alone: floor(enabled /
- * live nodes), one more for the first (enabled mod live nodes) nodes in id
- * order. The shares add up to what is enabled, so what one node hands over
- * is taken by one still below its share, never by a node that merely has
- * room; once every node holds its share nothing moves. Above it, a node
- * hands over a batch per round (ceil / 25, at least one): a few at a time,
- * the others untouched.
+ * round. Its share is fixed by the census alone: floor(enabled / live nodes),
+ * one more for the first (enabled mod live nodes) nodes in id order, so the
+ * shares add up to what is enabled and whatever is free has a node below its
+ * share to take it; only such a node claims. A node hands over only past
+ * ceil(enabled / live nodes) (a batch per round, ceil / 25, at least one: a
+ * few at a time, the others untouched), or one at a time from ceil when its
+ * share is floor and another node is below floor. So every node ends up
+ * holding floor or ceil, and a change of one integration elsewhere (created,
+ * disabled) moves nothing.
  */
-export function balance({ enabled, liveNodes, mine, rank }: ClusterCensus): number {
+export function balance({ enabled, liveNodes, mine, rank, fewest }: ClusterCensus): number {
   const nodes = Math.max(1, liveNodes);
   const floor = Math.floor(enabled / nodes);
+  const ceil = Math.ceil(enabled / nodes);
   const share = floor + (rank < enabled - floor * nodes ? 1 : 0);
   if (mine < share) return share - mine;
-  if (mine > share) return -Math.min(mine - share, Math.max(1, Math.ceil(Math.ceil(enabled / nodes) / 25)));
+  if (mine > ceil) return -Math.min(mine - ceil, Math.max(1, Math.ceil(ceil / 25)));
+  if (mine > share && fewest < floor) return -1;
   return 0;
 }
 

@@ -38,14 +38,16 @@ export function clusterRepository(db: Kysely<Database>): ClusterRepository {
       });
     },
     async census(id) {
-      const { rows } = await sql<{ live: string; enabled: string; held: string; mine: string; rank: string }>`select
+      const { rows } = await sql<{ live: string; enabled: string; held: string; mine: string; rank: string; fewest: string | null }>`select
           (select count(*) from cluster_nodes where lease_until > now()) as live,
           (select count(*) from integrations where enabled = 1) as enabled,
           (select count(*) from integration_owners) as held,
           (select count(*) from integration_owners where node_id = ${id}) as mine,
-          (select count(*) from cluster_nodes where lease_until > now() and id < ${id}) as rank`.execute(db);
+          (select count(*) from cluster_nodes where lease_until > now() and id < ${id}) as rank,
+          (select min(n) from (select count(o.integration_id) as n from cluster_nodes c
+            left join integration_owners o on o.node_id = c.id where c.lease_until > now() group by c.id) as per_node) as fewest`.execute(db);
       const row = rows[0]!;
-      return { liveNodes: Number(row.live), enabled: Number(row.enabled), held: Number(row.held), mine: Number(row.mine), rank: Number(row.rank) };
+      return { liveNodes: Number(row.live), enabled: Number(row.enabled), held: Number(row.held), mine: Number(row.mine), rank: Number(row.rank), fewest: Number(row.fewest ?? 0) };
     },
     async claim(id, limit, liveNodes) {
       if (limit <= 0) return [];

@@ -16,7 +16,7 @@ function simulate(enabled: number, start: number[], seed = 1): { held: number[];
     const order = held.map((_, i) => i).sort(() => random() - 0.5);
     for (const i of order) {
       // Nodes in id order: the index is the rank.
-      const move = balance({ enabled, liveNodes: held.length, held: enabled - free, mine: held[i]!, rank: i });
+      const move = balance({ enabled, liveNodes: held.length, held: enabled - free, mine: held[i]!, rank: i, fewest: Math.min(...held) });
       if (move > 0 && free > 0) {
         const n = Math.min(move, free);
         held[i]! += n;
@@ -67,6 +67,11 @@ describe('balance (the share each node of a cluster takes)', () => {
   it('fills a node far below the others when the counts do not divide evenly (105 over 10: 10 or 11 each)', () => {
     const { held } = simulate(105, [11, 11, 11, 11, 11, 11, 11, 11, 11, 6]);
     expect(within(held, 105), held.join(',')).toBe(true);
+  });
+
+  it('moves nothing when one integration is disabled or created elsewhere (the holders stay within floor and ceil)', () => {
+    expect(simulate(119, [39, 40, 40]).moves).toBe(0);
+    expect(simulate(121, [40, 40, 40]).moves).toBe(1);
   });
 
   it('moves nothing once balanced', () => {
