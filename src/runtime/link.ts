@@ -242,7 +242,18 @@ export class Link {
       },
       message: (message) => {
         if (!current()) return;
-        this.deps.reporter.message({ ...message, integrationId: this.spec.id, applicationId: this.spec.applicationId, time: this.deps.clock.now() });
+        // Field by field: a spread copy with properties added costs microseconds per message on Node 20's V8.
+        this.deps.reporter.message({
+          topic: message.topic,
+          payload: message.payload,
+          binary: message.binary,
+          sourceId: message.sourceId,
+          attributes: message.attributes,
+          ack: message.ack,
+          integrationId: this.spec.id,
+          applicationId: this.spec.applicationId,
+          time: this.deps.clock.now(),
+        });
       },
       alive: () => {
         if (!current()) return;

@@ -130,7 +130,7 @@ function assemble(db: Kysely<Database>, guard: Guard, close: () => Promise<void>
     integrations,
     integrationEvents: guarded(integrationEventRepository(db, traits), guard),
     settings: guarded(settingRepository(db), guard),
-    messages: guarded(messageRepository(db, traits, nodeId), guard),
+    messages: guarded(messageRepository(db, traits, { origin: nodeId, run }), guard),
     checkpoints: guarded(checkpointRepository(db), guard),
     ...(clusterDb ? { cluster: guarded(clusterRepository(clusterDb), guard) } : {}),
     ...guarded({ ping: async () => void (await db.selectFrom('settings').select('key').limit(1).execute()) }, guard),

@@ -1,4 +1,6 @@
 import { sql, type Kysely } from 'kysely';
+import { kyselyRunner, type QueryRunner } from '../dialects/traits.js';
+import { PreparedQueries } from '../prepared.js';
 import type { Database } from '../schema.js';
 import type { NewMessage } from '../store.js';
 
@@ -27,8 +29,22 @@ function rowOf(m: NewMessage, pos: number) {
  * The rows and the new last positions are sent together without awaiting in
  * between, so the group commit puts them in one transaction.
  */
-export function appendSqlite(db: Kysely<Database>): (messages: readonly NewMessage[]) => Promise<number[]> {
+export function appendSqlite(db: Kysely<Database>, run: QueryRunner = kyselyRunner(db)): (messages: readonly NewMessage[]) => Promise<number[]> {
   const last = new Map<string, number>();
+  // One INSERT text per row count (1 to ROWS_PER_INSERT), built once: compiling it each time cost more than running it.
+  const prepared = new PreparedQueries(run);
+  const insert = (rows: readonly ReturnType<typeof rowOf>[]) => {
+    const values: unknown[] = [];
+    for (const r of rows) values.push(r.application_id, r.pos, r.integration_id, r.time, r.topic, r.message, r.encoding, r.source_id, r.attributes);
+    return prepared.run(`messages.insert.${rows.length}`, values, (p) =>
+      db.insertInto('messages').values(
+        rows.map((_, i) => {
+          const [application_id, pos, integration_id, time, topic, message, encoding, source_id, attributes] = p.slice(i * 9, i * 9 + 9);
+          return { application_id: application_id!, pos: pos!, integration_id: integration_id!, time: time!, topic: topic!, message: message!, encoding: encoding!, source_id: source_id!, attributes: attributes! };
+        }),
+      ),
+    );
+  };
   const lastOf = async (applicationId: string): Promise<number> => {
     const known = last.get(applicationId);
     if (known !== undefined) return known;
@@ -46,8 +62,7 @@ export function appendSqlite(db: Kysely<Database>): (messages: readonly NewMessa
     });
     const writes: Promise<unknown>[] = [];
     for (let i = 0; i < messages.length; i += ROWS_PER_INSERT) {
-      const rows = messages.slice(i, i + ROWS_PER_INSERT).map((m, j) => rowOf(m, positions[i + j]!));
-      writes.push(db.insertInto('messages').values(rows).execute());
+      writes.push(insert(messages.slice(i, i + ROWS_PER_INSERT).map((m, j) => rowOf(m, positions[i + j]!))));
     }
     for (const applicationId of new Set(messages.map((m) => m.applicationId))) {
       const pos = last.get(applicationId)!;

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { DialectTraits } from '../dialects/traits.js';
+import type { DialectTraits, QueryRunner } from '../dialects/traits.js';
 import type { Database, MessagesTable } from '../schema.js';
 import type { MessageRepository, MessageRow, NewMessage } from '../store.js';
 import { appendPostgres, appendSqlite, type Appender } from './message-append.js';
@@ -27,9 +27,15 @@ function toRow(r: Selectable<MessagesTable>): MessageRow {
  * PostgreSQL every node appends, and each application's counter row, locked
  * until its transaction commits, orders them.
  */
-/** `origin`: the node whose commits these are, said in each commit's announcement (PostgreSQL). */
-export function messageRepository(db: Kysely<Database>, traits: DialectTraits, origin?: string): MessageRepository {
-  const append: Appender = traits.kind === 'sqlite' ? appendSqlite(db) : appendPostgres(db, origin);
+export interface MessageRepositoryOptions {
+  /** The node whose commits these are, said in each commit's announcement (PostgreSQL). */
+  readonly origin?: string | undefined;
+  /** Runs prepared statements (SQLite: straight on the driver). */
+  readonly run?: QueryRunner | undefined;
+}
+
+export function messageRepository(db: Kysely<Database>, traits: DialectTraits, options: MessageRepositoryOptions = {}): MessageRepository {
+  const append: Appender = traits.kind === 'sqlite' ? appendSqlite(db, options.run) : appendPostgres(db, options.origin);
   return {
     append,
     async list(applicationId, integrationId, query) {
