@@ -81,48 +81,50 @@ export function appendSqlite(db: Kysely<Database>, run: QueryRunner = kyselyRunn
 
 /**
  * PostgreSQL: nodes append concurrently, so positions come from the
- * database. Each application's counter row is bumped by the batch's count and
- * stays locked until the transaction commits; a later batch of the same
- * application waits for it, so positions follow commit order and a reader
- * that has seen position p has seen everything before it. Each commit is
- * announced with the applications' newest positions and the node that made it
- * (`messages:<app>:<pos>[:<origin>]`).
+ * database. One statement (one round trip, its own transaction) bumps each
+ * application's counter row by the batch's count, inserts the rows numbered
+ * from it, and announces the new last positions with the node that made them
+ * (`messages:<app>:<pos>[:<origin>]`, sent on commit). The counter rows stay
+ * locked until the commit, so a later batch of the same application waits
+ * for it: positions follow commit order, and a reader that has seen position
+ * p has seen everything before it.
  */
 export function appendPostgres(db: Kysely<Database>, origin?: string): (messages: readonly NewMessage[]) => Promise<number[]> {
   const from = origin === undefined ? '' : `:${origin}`;
-  return (messages) =>
-    db.transaction().execute(async (tx) => {
-      const counts = new Map<string, number>();
-      for (const m of messages) counts.set(m.applicationId, (counts.get(m.applicationId) ?? 0) + 1);
-      const next = new Map<string, number>();
-      // Always in the same order, so two nodes' batches never wait on each other's locks crosswise.
-      for (const applicationId of [...counts.keys()].sort()) {
-        const n = counts.get(applicationId)!;
-        const row = await tx
-          .insertInto('message_positions')
-          .values({ application_id: applicationId, pos: n })
-          .onConflict((oc) => oc.column('application_id').doUpdateSet({ pos: sql`message_positions.pos + ${n}` }))
-          .returning('pos')
-          .executeTakeFirstOrThrow();
-        next.set(applicationId, Number(row.pos) - n + 1);
-      }
-      const positions = messages.map((m) => {
-        const pos = next.get(m.applicationId)!;
-        next.set(m.applicationId, pos + 1);
-        return pos;
-      });
-      // One JSON parameter, parsed by PostgreSQL: JSON.stringify is native, while the driver's escaping of
-      // nine text arrays is JavaScript on the event loop, long enough at thousands of rows to stall reading.
-      const rows = JSON.stringify(messages.map((m, i) => rowOf(m, positions[i]!)));
-      await sql`insert into messages (application_id, pos, integration_id, time, topic, message, encoding, source_id, attributes)
-        select application_id, pos, integration_id, time, topic, message, encoding, source_id, attributes
-        from json_to_recordset(${rows}::json) as r(application_id varchar, pos bigint, integration_id varchar, time bigint,
-          topic text, message text, encoding text, source_id text, attributes text)`.execute(tx);
-      // Sent on commit: every node's streams read what is new from the log (src/runtime/cluster/log-tail.ts).
-      const applications = [...next.keys()];
-      const lasts = applications.map((applicationId) => next.get(applicationId)! - 1);
-      await sql`select pg_notify('tributary_changes:' || current_schema(), 'messages:' || a || ':' || p || ${from})
-        from unnest(${applications}::text[], ${lasts}::bigint[]) as t(a, p)`.execute(tx);
-      return positions;
+  return async (messages) => {
+    const counts = new Map<string, number>();
+    // Each message's place among its application's in this batch (1, 2, …).
+    const places = messages.map((m) => {
+      const n = (counts.get(m.applicationId) ?? 0) + 1;
+      counts.set(m.applicationId, n);
+      return n;
     });
+    // Counters are bumped in one order, so two nodes' batches never wait on each other's locks crosswise.
+    const applications = [...counts.keys()].sort();
+    const sizes = applications.map((a) => counts.get(a)!);
+    // One JSON parameter, parsed by PostgreSQL: JSON.stringify is native, while the driver's escaping of
+    // nine text arrays is JavaScript on the event loop, long enough at thousands of rows to stall reading.
+    const rows = JSON.stringify(messages.map((m, i) => rowOf(m, places[i]!)));
+    const { rows: lasts } = await sql<{ application_id: string; pos: number | string }>`
+      with bumped as (
+        insert into message_positions (application_id, pos)
+        select a, n from unnest(${applications}::text[], ${sizes}::bigint[]) as t(a, n)
+        on conflict (application_id) do update set pos = message_positions.pos + excluded.pos
+        returning application_id, pos
+      ), batch as (
+        select a, n from unnest(${applications}::text[], ${sizes}::bigint[]) as t(a, n)
+      ), added as (
+        insert into messages (application_id, pos, integration_id, time, topic, message, encoding, source_id, attributes)
+        select r.application_id, b.pos - c.n + r.pos, r.integration_id, r.time, r.topic, r.message, r.encoding, r.source_id, r.attributes
+        from json_to_recordset(${rows}::json) as r(application_id varchar, pos bigint, integration_id varchar, time bigint,
+          topic text, message text, encoding text, source_id text, attributes text)
+        join bumped b on b.application_id = r.application_id
+        join batch c on c.a = r.application_id
+      )
+      select b.application_id, b.pos, pg_notify('tributary_changes:' || current_schema(), 'messages:' || b.application_id || ':' || b.pos || ${from})
+      from bumped b`.execute(db);
+    const first = new Map<string, number>();
+    for (const { application_id, pos } of lasts) first.set(application_id, Number(pos) - counts.get(application_id)!);
+    return messages.map((m, i) => first.get(m.applicationId)! + places[i]!);
+  };
 }
