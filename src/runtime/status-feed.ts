@@ -1,6 +1,10 @@
 import type { IntegrationSpec } from '../domain/integration-spec.js';
 import type { IntegrationStatus } from '../domain/integration-status.js';
 import type { DomainEvents } from '../events.js';
+import { Lru } from '../lib/lru.js';
+
+/** Deleted integrations remembered, so a status of one still on its way (another node's, a link closing) is not shown. */
+const GONE_REMEMBERED = 10_000;
 
 /** Someone following the statuses of one application's integrations (a status stream). */
 export interface StatusListener {
@@ -47,6 +51,7 @@ export class StatusFeed implements StatusPort {
   private readonly latestById = new Map<string, IntegrationStatus>();
   private readonly owners = new Map<string, string>();
   private readonly listeners = new Map<string, Set<StatusListener>>();
+  private readonly gone = new Lru<string, true>(GONE_REMEMBERED);
   private readonly off: (() => void)[] = [];
 
   constructor(events: DomainEvents) {
@@ -66,17 +71,22 @@ export class StatusFeed implements StatusPort {
     on('integrationUpdated', (_before, after) => this.owners.set(after.id, after.applicationId));
     on('integrationDeleted', ({ id, applicationId }) => {
       this.forget(id);
+      this.gone.set(id, true);
       const set = this.listeners.get(applicationId);
       if (set) for (const listener of set) listener.removed?.(id);
     });
     on('applicationDeleted', ({ id, integrationIds }) => {
-      for (const integrationId of integrationIds) this.forget(integrationId);
+      for (const integrationId of integrationIds) {
+        this.forget(integrationId);
+        this.gone.set(integrationId, true);
+      }
       this.end(id, 'The application was deleted');
     });
   }
 
   /** A status of this node's runtime (called by the StatusWriter). */
   publish(integrationId: string, status: IntegrationStatus): void {
+    if (this.gone.get(integrationId)) return;
     this.latestById.set(integrationId, status);
     const applicationId = this.owners.get(integrationId);
     if (applicationId !== undefined) this.notify(applicationId, integrationId, status);
@@ -84,6 +94,7 @@ export class StatusFeed implements StatusPort {
 
   /** A status written by another node (SPEC §8), read after the store's change feed announced it. */
   publishRemote(change: RemoteStatusChange): void {
+    if (this.gone.get(change.integrationId)) return;
     this.owners.set(change.integrationId, change.applicationId);
     this.publish(change.integrationId, change.status);
   }

@@ -82,4 +82,17 @@ describe('StatusFeed', () => {
     feed.publishRemote({ integrationId: 'far', applicationId: 'app-a', status: { node: 'n2' } });
     expect(a.heard).toEqual(['far {"node":"n2"}']);
   });
+
+  it("shows nothing more of a deleted integration, not even a status another node wrote before the delete", () => {
+    const events = new DomainEvents();
+    const feed = new StatusFeed(events);
+    const { heard, listener } = recorder();
+    feed.subscribe('app1', listener);
+    events.emit('integrationCreated', spec('i1', 'app1'));
+    heard.length = 0;
+    events.emit('integrationDeleted', { id: 'i1', applicationId: 'app1' });
+    feed.publishRemote({ integrationId: 'i1', applicationId: 'app1', status: { state: 'connected', node: 'other' } });
+    feed.publish('i1', { state: 'connecting' });
+    expect(heard).toEqual(['i1 removed']);
+  });
 });
