@@ -156,7 +156,6 @@ describe('StatusWriter flushes', () => {
     const landed: string[] = [];
     const flushes: Promise<void>[] = [];
     let calls = 0;
-    let writer!: StatusWriter;
     const integrations = {
       writeStatuses: async (statuses: ReadonlyMap<string, { state?: string }>) => {
         calls += 1;
@@ -172,7 +171,8 @@ describe('StatusWriter flushes', () => {
       },
     };
     const store = { integrations, integrationEvents: {} } as unknown as Store;
-    writer = new StatusWriter(store, systemClock, pino({ level: 'silent' }), { flushMs: 60_000, eventsPerIntegration: 10 });
+    // Declared after the store that calls it: the store's calls come once flushing has begun.
+    const writer = new StatusWriter(store, systemClock, pino({ level: 'silent' }), { flushMs: 60_000, eventsPerIntegration: 10 });
     writer.setStatus('x', { state: 'connecting' });
     await writer.flush();
     await Promise.all(flushes);
