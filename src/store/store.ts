@@ -95,7 +95,8 @@ export type IntegrationSortField = 'name' | 'id' | 'creationDate' | 'integration
 export type IntegrationEventSortField = 'ts' | 'type' | 'id';
 
 export interface UserRepository {
-  insert(row: UserRow): Promise<void>;
+  /** Adds the user; false when one with the same email (compared case-folded) is there already, made by anyone. */
+  insert(row: UserRow): Promise<boolean>;
   findByEmail(email: string): Promise<UserRow | undefined>;
   findById(id: string): Promise<UserRow | undefined>;
   count(): Promise<number>;

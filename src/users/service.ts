@@ -23,7 +23,8 @@ export class UserService {
     if (await this.store.users.findByEmail(email)) throw new UserExistsError(`A user with the email ${email} already exists.`);
     const now = new Date();
     const row: UserRow = { id: newId(now.getTime()), email, passwordHash: await hashPassword(password), creationDate: now.toISOString(), lastUpdated: now.toISOString() };
-    await this.store.users.insert(row);
+    // Another process (a cluster node starting beside this one, the CLI) may have made it since the check above.
+    if (!(await this.store.users.insert(row))) throw new UserExistsError(`A user with the email ${email} already exists.`);
     return row;
   }
 
@@ -43,7 +44,13 @@ export class UserService {
     if ((await this.store.users.count()) > 0) return undefined;
     const adminEmail = email ?? 'admin@tributary.local';
     const adminPassword = password ?? generatePassword();
-    await this.create(adminEmail, adminPassword);
+    try {
+      await this.create(adminEmail, adminPassword);
+    } catch (err) {
+      // Nodes of a cluster starting together on a new database: one of them made the first user.
+      if (err instanceof UserExistsError) return undefined;
+      throw err;
+    }
     return password === undefined ? { email: adminEmail, generatedPassword: adminPassword } : { email: adminEmail };
   }
 }

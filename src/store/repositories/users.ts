@@ -10,7 +10,7 @@ function toRow(r: Selectable<UsersTable>): UserRow {
 export function userRepository(db: Kysely<Database>): UserRepository {
   return {
     async insert(row) {
-      await db
+      const result = await db
         .insertInto('users')
         .values({
           id: row.id,
@@ -20,7 +20,9 @@ export function userRepository(db: Kysely<Database>): UserRepository {
           creation_date: row.creationDate,
           last_updated: row.lastUpdated,
         })
-        .execute();
+        .onConflict((oc) => oc.column('email_fold').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
     async findByEmail(email) {
       const r = await db.selectFrom('users').selectAll().where('email_fold', '=', foldCase(email)).executeTakeFirst();
