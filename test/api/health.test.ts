@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { testConfig } from '../../src/config/config.js';
@@ -10,7 +9,7 @@ import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 import { services } from '../support/services.js';
-import { storeTargets, tempDir } from '../support/stores.js';
+import { dropSchema, storeTargets, tempDir } from '../support/stores.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 
@@ -71,10 +70,7 @@ describe.runIf(services().postgresUrl)('GET /ready with a silent PostgreSQL', ()
     await app?.close();
     await store?.close();
     await proxy?.close();
-    const client = new pg.Client({ connectionString: services().postgresUrl! });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await dropSchema(services().postgresUrl!, schema);
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { freePort, mosquittoAvailable, MOSQUITTO_BIN } from '../support/mqtt-brokers.js';
 import { services } from '../support/services.js';
-import { tempDir } from '../support/stores.js';
+import { dropSchema, tempDir } from '../support/stores.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -197,12 +196,6 @@ export class Cluster {
   /** Kills every node, then drops the schema; safe to call whatever state the test left. */
   async destroy(): Promise<void> {
     await Promise.all(this.nodes.map((node) => node.destroy()));
-    const client = new pg.Client({ connectionString: this.databaseUrl });
-    await client.connect();
-    try {
-      await client.query(`DROP SCHEMA IF EXISTS "${this.schema}" CASCADE`);
-    } finally {
-      await client.end();
-    }
+    await dropSchema(this.databaseUrl, this.schema);
   }
 }

@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { freePort } from '../support/mqtt-brokers.js';
 import { services } from '../support/services.js';
-import { tempDir } from '../support/stores.js';
+import { dropSchema, tempDir } from '../support/stores.js';
 import { waitFor } from '../support/wait.js';
 
 /**
@@ -37,10 +36,7 @@ export function storeLegs(): StoreLeg[] {
       name: 'postgres',
       env: () => ({ DATABASE_URL: url, DATABASE_SCHEMA: schema }),
       cleanup: async () => {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await client.end();
+        await dropSchema(url, schema);
       },
     },
   ];

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConfig } from '../../src/config/config.js';
@@ -7,7 +6,7 @@ import { createContext, type Context } from '../../src/context.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { services } from '../support/services.js';
-import { tempDir } from '../support/stores.js';
+import { dropSchema, tempDir } from '../support/stores.js';
 import { waitFor } from '../support/wait.js';
 
 const url = services().postgresUrl;
@@ -33,10 +32,7 @@ describe.runIf(url)('PostgreSQL change feed across nodes', () => {
   afterAll(async () => {
     await storeA.close();
     await storeB.close();
-    const client = new pg.Client({ connectionString: url! });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await dropSchema(url!, schema);
   });
 
   it('a row cached on one node follows a change made on the other', async () => {

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/lib/ids.js';
 import { openStore } from '../../src/store/open.js';
 import type { ClusterRepository, IntegrationRow, RowChange, Store } from '../../src/store/store.js';
 import { services } from '../support/services.js';
+import { dropSchema } from '../support/stores.js';
 import { waitFor } from '../support/wait.js';
 
 const url = services().postgresUrl;
@@ -33,10 +33,7 @@ describe.runIf(url)('cluster repository (PostgreSQL)', () => {
 
   afterAll(async () => {
     await store?.close();
-    const client = new pg.Client({ connectionString: url! });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await dropSchema(url!, schema);
   });
 
   async function integrations(n: number, enabled = true): Promise<string[]> {

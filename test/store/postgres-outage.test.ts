@@ -5,6 +5,7 @@ import { StoreUnavailableError } from '../../src/errors.js';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { services } from '../support/services.js';
+import { dropSchema } from '../support/stores.js';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { waitFor } from '../support/wait.js';
 import { duration, seed, startLoad, type Call } from './outage-load.js';
@@ -50,10 +51,7 @@ describe.runIf(url)('PostgreSQL store when the database goes away', () => {
     await proxy?.resume();
     await store?.close();
     await proxy?.close();
-    const client = new pg.Client({ connectionString: url! });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await dropSchema(url!, schema);
   });
   beforeEach(async () => {
     // Each case starts from a store that works.

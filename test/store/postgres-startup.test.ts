@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/store/open.js';
 import type { Store } from '../../src/store/store.js';
 import { services } from '../support/services.js';
+import { dropSchema } from '../support/stores.js';
 
 const url = services().postgresUrl;
 /** Kysely's migration lock on PostgreSQL (a session advisory lock, the same for every schema). */
@@ -15,10 +16,7 @@ describe.runIf(url)('PostgreSQL store start-up', () => {
   let store: Store | undefined;
   afterAll(async () => {
     await store?.close();
-    const client = new pg.Client({ connectionString: url! });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await dropSchema(url!, schema);
   });
 
   it('waits for another node migrating longer than DB_TIMEOUT_MS, then serves with queries bounded again', async () => {

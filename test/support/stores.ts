@@ -37,6 +37,17 @@ const sqliteTarget: StoreTarget = {
   },
 };
 
+/** Drops a test's PostgreSQL schema with everything in it (the end of every PostgreSQL leg). */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
+}
+
 function postgresTarget(url: string): StoreTarget {
   return {
     name: 'postgres',
@@ -48,10 +59,7 @@ function postgresTarget(url: string): StoreTarget {
         store,
         async destroy() {
           await store.close();
-          const client = new pg.Client({ connectionString: url });
-          await client.connect();
-          await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-          await client.end();
+          await dropSchema(url, schema);
         },
       };
     },
