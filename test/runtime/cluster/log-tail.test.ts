@@ -28,13 +28,18 @@ function recorder(): MessageSubscriber & { seen: (number | 'resync')[] } {
   return { seen, deliver: (pos) => void seen.push(pos), end: () => {}, resync: () => void seen.push('resync') };
 }
 
+/** A tail over a fake log, handing on to a bus of its own. */
+function setup() {
+  const { log, page } = fakeLog();
+  const bus = new MessageBus();
+  return { log, bus, tail: new LogTail({ page }, bus, pino({ level: 'silent' })) };
+}
+
 const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
 
 describe('LogTail', () => {
   it('hands what each announced commit added to the bus, in position order, from where the first reader stands', async () => {
-    const { log, page } = fakeLog();
-    const bus = new MessageBus();
-    const tail = new LogTail({ page }, bus, pino({ level: 'silent' }));
+    const { log, bus, tail } = setup();
     log.rows.push(row(1), row(2));
     const reader = recorder();
     bus.subscribeApplication(APP, reader);
@@ -51,9 +56,7 @@ describe('LogTail', () => {
   });
 
   it('does not lose a commit announced while a page was being read', async () => {
-    const { log, page } = fakeLog();
-    const bus = new MessageBus();
-    const tail = new LogTail({ page }, bus, pino({ level: 'silent' }));
+    const { log, bus, tail } = setup();
     const reader = recorder();
     bus.subscribeApplication(APP, reader);
     tail.follow(APP, 0);
@@ -72,9 +75,7 @@ describe('LogTail', () => {
   });
 
   it('tells its readers to catch up from the log before handing on what follows messages pruned unread', async () => {
-    const { log, page } = fakeLog();
-    const bus = new MessageBus();
-    const tail = new LogTail({ page }, bus, pino({ level: 'silent' }));
+    const { log, bus, tail } = setup();
     const reader = recorder();
     bus.subscribeIntegration('int1', APP, reader);
     tail.follow(APP, 0);
@@ -90,9 +91,7 @@ describe('LogTail', () => {
   });
 
   it('reads to the end after the change feed was down, and stops following an application nobody reads', async () => {
-    const { log, page } = fakeLog();
-    const bus = new MessageBus();
-    const tail = new LogTail({ page }, bus, pino({ level: 'silent' }));
+    const { log, bus, tail } = setup();
     const reader = recorder();
     const unsubscribe = bus.subscribeApplication(APP, reader);
     tail.follow(APP, 0);
@@ -111,9 +110,7 @@ describe('LogTail', () => {
 
 describe('LogTail with messages this node committed', () => {
   it('passes them on without reading them back when they follow on, and reads the log when another node committed in between', async () => {
-    const { log, page } = fakeLog();
-    const bus = new MessageBus();
-    const tail = new LogTail({ page }, bus, pino({ level: 'silent' }));
+    const { log, bus, tail } = setup();
     const reader = recorder();
     bus.subscribeApplication(APP, reader);
     tail.follow(APP, 0);
